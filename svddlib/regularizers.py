@@ -1,0 +1,101 @@
+"""The two regularizers against hypersphere collapse (Section IV-B and IV-C of Chong et al. 2020).
+
+Only one of them is used at a time, as in the paper. Both return a scalar L_reg that the
+trainer adds to L_SVDD with the weight c_t of :mod:`svddlib.weighting`.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = [
+    "REGULARIZERS",
+    "NoiseHead",
+    "random_binary_labels",
+    "noise_regularizer",
+    "minibatch_variance",
+    "variance_regularizer",
+    "variance_threshold",
+]
+
+REGULARIZERS = ("none", "noise", "variance")
+
+
+def _check_k(k) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k (number of random classification tasks) must be an integer >= 1, got {k!r}")
+    return k
+
+
+class NoiseHead(nn.Module):
+    """The linear layer g: R^p -> R^k on top of the features (Section IV-B).
+
+    It produces the k logits of the random binary tasks. It is trained with its own learning
+    rate and dropped at test time (anomaly scores use the features only).
+    """
+
+    def __init__(self, p: int, k: int = 50):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, int) or p < 1:
+            raise ValueError(f"p (feature dimension) must be an integer >= 1, got {p!r}")
+        self.p, self.k = p, _check_k(k)
+        self.linear = nn.Linear(p, self.k)
+
+    def forward(self, features: Tensor) -> Tensor:
+        return self.linear(features)
+
+
+def random_binary_labels(shape, generator: torch.Generator | None = None, device=None) -> Tensor:
+    """Labels y_rnd drawn uniformly from {0, 1}, independently per sample and task (float)."""
+    y = torch.randint(0, 2, tuple(shape), generator=generator, dtype=torch.float32)
+    return y.to(device) if device is not None else y
+
+
+def noise_regularizer(logits: Tensor, generator: torch.Generator | None = None,
+                      targets: Tensor | None = None) -> Tensor:
+    """Random-label sigmoid cross-entropy, Eq. (4): mean over the n samples and k tasks.
+
+    Fresh labels are drawn from ``generator`` (a CPU generator) at every call unless
+    ``targets`` is given. Its expected value for an uninformative head is log 2.
+    """
+    if logits.ndim != 2:
+        raise ValueError(f"logits must have shape (n, k), got {tuple(logits.shape)}")
+    if targets is None:
+        targets = random_binary_labels(logits.shape, generator, device=logits.device)
+    return F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype))
+
+
+def minibatch_variance(features: Tensor) -> Tensor:
+    """Unbiased per-feature variance of a batch, averaged over the p features (the term in Eq. (5)).
+
+    1/(p (n-1)) sum_q sum_i (phi_iq - mean_q)^2. Needs n >= 2 samples.
+    """
+    if features.ndim != 2:
+        raise ValueError(f"features must have shape (n, p), got {tuple(features.shape)}")
+    if features.shape[0] < 2:
+        raise ValueError("the unbiased variance needs at least 2 samples in the batch")
+    return features.var(dim=0, unbiased=True).mean()
+
+
+def variance_regularizer(features: Tensor, threshold: float) -> Tensor:
+    """Hinge on the minibatch variance, Eq. (5): max(0, d_t - minibatch_variance(features)).
+
+    A batch with a single sample has no variance; it gets zero penalty (still differentiable).
+    """
+    if threshold < 0:
+        raise ValueError(f"variance threshold must be non-negative, got {threshold!r}")
+    if features.shape[0] < 2:
+        return features.sum() * 0.0
+    return torch.clamp(threshold - minibatch_variance(features), min=0.0)
+
+
+def variance_threshold(epoch: int, d0: float = 0.1, r: int = 3) -> float:
+    """Annealed threshold d_t = d0 / 10^floor(epoch / r) of Section IV-C (epoch counted from 0)."""
+    if epoch < 0:
+        raise ValueError(f"epoch must be >= 0, got {epoch!r}")
+    if d0 <= 0:
+        raise ValueError(f"d0 must be positive, got {d0!r}")
+    if isinstance(r, bool) or not isinstance(r, int) or r < 1:
+        raise ValueError(f"r (epochs per tenfold decrease) must be an integer >= 1, got {r!r}")
+    return d0 / 10 ** (epoch // r)
