@@ -1,0 +1,36 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make course   create/reuse .venv, install, execute the course (teach mode) on the embedded data
+#   make test     create/reuse .venv, install, run unit tests + every notebook in smoke mode
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+MODE   ?= teach
+# torch's OpenMP threads busy-wait unless told otherwise; with few cores that is ~8x slower.
+export OMP_WAIT_POLICY = PASSIVE
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: install course test lab bench clean
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -e ".[course,test]"
+	touch $@
+
+course: install
+	SVDD_MODE=$(MODE) $(PY) -m svddlib.course run --mode $(MODE)
+
+# Notebooks run in smoke mode; results go to a fresh temporary folder so no cached run hides a bug.
+test: install
+	SVDD_MODE=smoke SVDD_RESULTS_ROOT=$$(mktemp -d) $(PY) -m pytest
+
+lab: install
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: install
+	$(PY) scripts/bench_trainer.py
+	$(PY) scripts/bench_anomalies.py
+
+clean:
+	rm -rf results .pytest_cache

@@ -1,0 +1,105 @@
+"""Modes and the one-call set-up of every notebook.
+
+A notebook's ``parameters`` cell holds literals only (``None`` meaning "use the preset of the
+mode"). The next cell calls :func:`setup_notebook`, which resolves the mode, fills every
+``None`` from the notebook's preset in :mod:`svddlib.course`, checks the names, seeds all
+generators and returns a :class:`Config`.
+
+Modes
+-----
+``smoke``  CI: tiny data, one or two epochs, seconds.
+``teach``  the default: a laptop CPU, minutes, the findings visible.
+``paper``  the paper's full protocol (GPU).
+
+The mode comes from the ``mode`` parameter if given, else from ``$SVDD_MODE``, else ``teach``
+(nbval cannot inject parameters, so CI sets ``SVDD_MODE=smoke``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .paths import figures_root, results_root, tables_root
+
+__all__ = ["MODES", "COMMON_PARAMETERS", "Config", "resolve_mode", "resolve_device",
+           "setup_notebook"]
+
+MODES = ("smoke", "teach", "paper")
+#: Parameters every notebook has, with their defaults.
+COMMON_PARAMETERS = {"mode": None, "seed": 0, "force_retrain": False}
+
+
+class Config(dict):
+    """A dict whose keys can also be read as attributes (``cfg.lr`` is ``cfg["lr"]``)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"config has no entry {name!r}; known: {sorted(self)}") from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+    def public(self) -> dict:
+        """The JSON-able part (no generator or device objects): what a cache key is made of."""
+        hidden = {"generator", "results_dir", "figures_dir", "tables_dir"}
+        return {k: v for k, v in self.items() if k not in hidden}
+
+
+def resolve_mode(mode: str | None = None) -> str:
+    """``mode`` if given, else ``$SVDD_MODE``, else ``'teach'``; anything else is an error."""
+    chosen = mode if mode is not None else os.environ.get("SVDD_MODE") or "teach"
+    if chosen not in MODES:
+        source = "the mode parameter" if mode is not None else "the environment variable SVDD_MODE"
+        raise ValueError(f"unknown mode {chosen!r} from {source}; choose one of {', '.join(MODES)}")
+    return chosen
+
+
+def resolve_device(device: str | None = None) -> str:
+    """``'cuda'`` when a GPU is available (unless ``device`` says otherwise), else ``'cpu'``."""
+    import torch
+
+    if device in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but no CUDA device is available; use 'cpu'")
+    return device
+
+
+def setup_notebook(notebook: str, **parameters) -> Config:
+    """Resolve a notebook's parameters for its mode, seed everything, and make output folders.
+
+    ``parameters`` are the variables of the notebook's parameters cell. Values that are ``None``
+    take the preset of the mode; unknown names raise a ValueError naming the known ones.
+    """
+    from .course import notebook_spec
+    from .plotting import set_style
+    from .seeding import set_seed
+
+    spec = notebook_spec(notebook)
+    mode = resolve_mode(parameters.pop("mode", None))
+    preset = spec.presets[mode]
+    allowed = set(preset) | set(COMMON_PARAMETERS)
+    unknown = sorted(set(parameters) - allowed)
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for notebook {notebook!r}; "
+                         f"its parameters are {sorted(allowed)}")
+    cfg = Config(notebook=notebook, mode=mode)
+    for name, default in {**COMMON_PARAMETERS, **preset}.items():
+        if name == "mode":
+            continue
+        value = parameters.get(name)
+        cfg[name] = default if value is None else value
+    cfg.device = resolve_device(cfg.get("device"))
+    cfg.generator = set_seed(cfg.seed)
+    cfg.results_dir = _mkdir(results_root() / notebook / mode)
+    cfg.figures_dir = _mkdir(figures_root() / notebook)
+    cfg.tables_dir = _mkdir(tables_root() / notebook)
+    set_style()
+    return cfg
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,207 @@
+"""The course map and a runner that executes notebooks with papermill.
+
+``NOTEBOOKS`` is the single source of the course's order, what each notebook teaches, the
+paper section it covers and its parameter presets per mode. The introduction notebook prints
+the map from here, ``setup_notebook`` takes its presets from here, and a test checks that every
+notebook's parameters cell declares exactly these names.
+
+Command line::
+
+    python -m svddlib.course list
+    python -m svddlib.course run                       # every notebook, mode from $SVDD_MODE or teach
+    python -m svddlib.course run 30_hypersphere_collapse --mode smoke -p lr 0.01 -p n_epochs 5
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import COMMON_PARAMETERS, MODES, resolve_mode
+from .paths import project_root, results_root
+
+__all__ = ["NotebookSpec", "NOTEBOOKS", "notebook_spec", "notebooks_dir", "available_notebooks",
+           "run_notebook", "main"]
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """One learning unit: its title, what it teaches, the paper section, presets per mode."""
+
+    name: str
+    title: str
+    teaches: str
+    paper_section: str
+    presets: dict = field(default_factory=dict)  # mode -> {parameter: value}
+
+    @property
+    def planned(self) -> bool:
+        return not self.presets
+
+
+def _same(**values) -> dict:
+    """The same preset in all three modes."""
+    return {mode: dict(values) for mode in MODES}
+
+
+_SPECS = [
+    NotebookSpec(
+        "00_introduction", "Introduction and course map",
+        "what anomaly detection and deep SVDD are, how to run the course, a first look at the data",
+        "I, V-A", _same(n_preview=16)),
+    NotebookSpec(
+        "10_svdd_theory", "Kernel SVDD: the hypersphere before deep learning",
+        "the SVDD primal and dual, support vectors, the nu-property, SVDD vs OC-SVM, cost of kernels",
+        "III (and Tax & Duin 2004)", {}),
+    NotebookSpec(
+        "20_deep_svdd", "Deep SVDD",
+        "one-class and soft-boundary objectives, the centre c, R as a quantile, AE pretraining, AUC",
+        "III-A, III-B (Eq. 1-3)", {}),
+    NotebookSpec(
+        "30_hypersphere_collapse", "Hypersphere collapse",
+        "the trivial constant solution, the architectural constraints, watching a collapse happen",
+        "IV-A, VI (learning rates)", {}),
+    NotebookSpec(
+        "40_noise_regularizer", "The noise regularizer",
+        "a linear head on fresh random labels, its loss tending to log 2, the effect of k",
+        "IV-B (Eq. 4)", {}),
+    NotebookSpec(
+        "41_variance_regularizer", "The variance regularizer",
+        "a hinge on the minibatch feature variance with an annealed threshold",
+        "IV-C (Eq. 5)", {}),
+    NotebookSpec(
+        "42_adaptive_weighting", "Adaptive weighting",
+        "the c_t recursion, adaptive vs fixed weights (a small Table I)",
+        "IV-D (Eq. 6-7), Table I", {}),
+    NotebookSpec(
+        "50_semi_supervised", "Semi-supervised deep SVDD",
+        "labeled anomalies pushed away from c, generalisation to unseen anomaly types",
+        "III-B (Eq. 3), Table VI", {}),
+    NotebookSpec(
+        "60_baselines", "Baselines",
+        "OC-SVM and Isolation Forest on PCA and CNN features, GEO with Dirichlet scores",
+        "V-B, Tables II-IV", {}),
+    NotebookSpec(
+        "70_one_vs_all", "One-vs-all experiments", "the classic benchmark protocol",
+        "V-A, Table III", {}),
+    NotebookSpec(
+        "71_image_alterations", "Image-alteration anomalies",
+        "block permutations and strokes as anomalies of natural images", "V-A, Tables II, IV", {}),
+    NotebookSpec(
+        "72_learning_rates", "Learning rates and collapse", "stability across learning rates",
+        "VI, Table V, Fig. 1", {}),
+    NotebookSpec(
+        "73_pooling", "The pooling layer", "features with and without ResNet-18's pooling",
+        "VI, Fig. 2", {}),
+    NotebookSpec(
+        "90_paper_results", "The paper's results", "every table and figure of the paper, on a GPU",
+        "VI, Tables I-VI", {}),
+]
+NOTEBOOKS = {spec.name: spec for spec in _SPECS}
+
+
+def notebook_spec(name: str) -> NotebookSpec:
+    """The spec of notebook ``name``; a clear error for unknown or not yet written notebooks."""
+    if name not in NOTEBOOKS:
+        raise ValueError(f"unknown notebook {name!r}; known notebooks: {', '.join(NOTEBOOKS)}")
+    spec = NOTEBOOKS[name]
+    if spec.planned:
+        raise ValueError(f"notebook {name!r} is planned but has no presets yet")
+    return spec
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def available_notebooks() -> list[str]:
+    """Names of the notebooks that exist on disk, in course order."""
+    return [name for name in NOTEBOOKS if (notebooks_dir() / f"{name}.ipynb").exists()]
+
+
+def declared_parameters(path: Path) -> set:
+    """Names in a notebook's parameters cell (read with papermill)."""
+    import papermill
+
+    return set(papermill.inspect_notebook(str(path)))
+
+
+def run_notebook(name: str, mode: str | None = None, parameters: dict | None = None,
+                 output_dir: Path | None = None, cell_timeout: int = 1800) -> Path:
+    """Execute notebook ``name`` with papermill and return the path of the executed copy.
+
+    Parameter names are checked against the notebook's parameters cell first, so a typo fails
+    at once instead of being silently ignored. Each cell gets ``cell_timeout`` seconds.
+    """
+    import papermill
+
+    mode = resolve_mode(mode)
+    source = notebooks_dir() / f"{name}.ipynb"
+    if not source.exists():
+        raise FileNotFoundError(f"no notebook {source}; available: {available_notebooks()}")
+    parameters = dict(parameters or {})
+    unknown = sorted(set(parameters) - declared_parameters(source))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for {name}; its parameters cell "
+                         f"declares {sorted(declared_parameters(source))}")
+    output_dir = Path(output_dir or results_root() / "executed" / mode)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    target = output_dir / source.name
+    papermill.execute_notebook(
+        str(source), str(target), parameters={**parameters, "mode": mode},
+        kernel_name="python3", cwd=str(project_root()), execution_timeout=cell_timeout,
+        progress_bar=False)
+    return target
+
+
+def _parse_value(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _cli(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m svddlib.course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="print the course map")
+    run = sub.add_parser("run", help="execute notebooks with papermill")
+    run.add_argument("names", nargs="*", help="notebooks to run (default: all available)")
+    run.add_argument("--mode", choices=MODES, default=None)
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                     metavar=("NAME", "VALUE"), help="set a parameter (Python literal)")
+    run.add_argument("--output-dir", type=Path, default=None)
+    run.add_argument("--cell-timeout", type=int, default=1800)
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for spec in NOTEBOOKS.values():
+            status = "ready" if spec.name in available_notebooks() else "planned"
+            print(f"{spec.name:26s} [{status:7s}] {spec.title}  (paper {spec.paper_section})")
+        return 0
+    names = args.names or available_notebooks()
+    params = {k: _parse_value(v) for k, v in args.parameter}
+    mode = resolve_mode(args.mode)
+    for name in names:
+        start = time.perf_counter()
+        print(f"running {name} in {mode} mode ...", flush=True)
+        target = run_notebook(name, mode, params, args.output_dir, args.cell_timeout)
+        print(f"  done in {time.perf_counter() - start:.0f} s -> {target}", flush=True)
+    print(f"\nExecuted notebooks: {target.parent}\nFigures: {results_root() / 'figures'}\n"
+          f"Tables: {results_root() / 'tables'}")
+    return 0
+
+
+def main(argv=None) -> int:
+    try:
+        return _cli(argv)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
