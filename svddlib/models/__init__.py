@@ -1,0 +1,27 @@
+"""Networks phi for Deep SVDD: LeNet-type (MNIST, CIFAR), their autoencoders, ResNet-18, MLP."""
+from __future__ import annotations
+
+from .common import ACTIVATIONS, BOUNDED_ACTIVATIONS, make_activation
+from .lenet import LeNetCIFAR, LeNetCIFARAutoencoder, LeNetMNIST, LeNetMNISTAutoencoder
+from .mlp import MLP
+from .resnet import ResNet18Backbone, resnet18_backbone
+
+__all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "LeNetMNIST", "LeNetCIFAR",
+           "LeNetMNISTAutoencoder", "LeNetCIFARAutoencoder", "ResNet18Backbone",
+           "resnet18_backbone", "MLP", "NETS", "build_model", "count_bias_parameters"]
+
+NETS = {"lenet-mnist": LeNetMNIST, "lenet-cifar": LeNetCIFAR, "resnet18": ResNet18Backbone,
+        "mlp": MLP}
+
+
+def build_model(name: str, **kwargs):
+    """Network by name (one of ``NETS``) with its keyword arguments."""
+    if name not in NETS:
+        raise ValueError(f"unknown net {name!r}; choose one of {sorted(NETS)}")
+    return NETS[name](**kwargs)
+
+
+def count_bias_parameters(model) -> int:
+    """Number of bias-like parameters: linear/conv biases and BatchNorm shifts/scales."""
+    return sum(p.numel() for n, p in model.named_parameters()
+               if n.endswith("bias") or (n.endswith("weight") and p.ndim == 1))

@@ -1,0 +1,42 @@
+"""Building blocks shared by the networks: activations, (non-)affine BatchNorm, input checks."""
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+__all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "make_norm", "check_input_shape"]
+
+ACTIVATIONS = {
+    "leaky_relu": lambda: nn.LeakyReLU(0.01),
+    "relu": nn.ReLU,
+    "elu": nn.ELU,
+    "softplus": nn.Softplus,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+}
+# Bounded activations can saturate to a constant: Ruff et al. (2018) exclude them (Section IV-A).
+BOUNDED_ACTIVATIONS = ("sigmoid", "tanh")
+
+
+def make_activation(name: str) -> nn.Module:
+    """A fresh activation module by name (one of ``ACTIVATIONS``)."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
+    return ACTIVATIONS[name]()
+
+
+def make_norm(num_features: int, batchnorm: bool, bias: bool, dim: int = 2) -> nn.Module:
+    """BatchNorm (affine only when ``bias``: its shift beta is a bias term) or Identity."""
+    if not batchnorm:
+        return nn.Identity()
+    cls = nn.BatchNorm2d if dim == 2 else nn.BatchNorm1d
+    return cls(num_features, eps=1e-4, affine=bias)
+
+
+def check_input_shape(x: Tensor, expected: tuple, net_name: str) -> None:
+    """Raise a ValueError unless x has shape (N, *expected); None entries match any size."""
+    ok = x.ndim == len(expected) + 1 and all(
+        e is None or e == s for e, s in zip(expected, x.shape[1:]))
+    if not ok:
+        want = "(N, " + ", ".join("any" if e is None else str(e) for e in expected) + ")"
+        raise ValueError(f"{net_name} expects input of shape {want}, got {tuple(x.shape)}; "
+                         "convert images with svddlib.data.to_tensor or pick the matching net")
