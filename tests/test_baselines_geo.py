@@ -148,3 +148,11 @@ def test_geo_detector_bad_input():
         GEODetector().score_samples(torch.zeros(2, 1, 8, 8))
     with pytest.raises(ValueError, match="architecture"):
         GEODetector(arch="vgg", max_steps=1).fit(torch.zeros(4, 1, 8, 8))
+
+
+def test_resnet18_classifier_accepts_small_grey_images():
+    from svddlib.baselines.geo import geo_classifier
+
+    net = geo_classifier("resnet18", in_channels=1, weights=None).eval()
+    with torch.no_grad():
+        assert net(torch.zeros(2, 1, 28, 28)).shape == (2, 72)

@@ -38,6 +38,7 @@ __all__ = [
     "apply_transformations",
     "all_transformations",
     "SmallTransformNet",
+    "ResNet18TransformNet",
     "geo_classifier",
     "GEODetector",
 ]
@@ -184,15 +185,27 @@ class SmallTransformNet(nn.Module):
         return self.classifier(self.features(x))
 
 
-class _RepeatToRGB(nn.Module):
-    """Feeds grey images to an RGB network by repeating the channel three times."""
+class ResNet18TransformNet(nn.Module):
+    """The paper's GEO classifier: ResNet-18 (svddlib.models backbone, global pooling) + linear.
 
-    def __init__(self, net: nn.Module):
+    Grey images are repeated to three channels; images smaller than 32 pixels are upsampled to
+    32 (ResNet-18 halves the resolution five times).
+    """
+
+    def __init__(self, n_classes: int = N_GEO_TRANSFORMATIONS, weights: str | None = "auto",
+                 pooling: str = "max"):
         super().__init__()
-        self.net = net
+        from .features import load_backbone
+
+        self.backbone, self.weights_used = load_backbone(weights, pooling)
+        self.classifier = nn.Linear(self.backbone.feature_dim, n_classes)
 
     def forward(self, x):
-        return self.net(x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x)
+        if x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
+        if x.shape[-1] < 32:
+            x = nn.functional.interpolate(x, size=(32, 32), mode="bilinear", align_corners=False)
+        return self.classifier(self.backbone(x))
 
 
 def geo_classifier(arch: str = "small", in_channels: int = 1,
@@ -200,19 +213,13 @@ def geo_classifier(arch: str = "small", in_channels: int = 1,
                    width: int = 32) -> nn.Module:
     """The transformation classifier: ``"resnet18"`` (the paper's) or ``"small"`` (CPU).
 
-    For ResNet-18, ``weights`` is passed to :func:`svddlib.baselines.features.load_resnet18`
-    (``"imagenet"``, ``"auto"`` = ImageNet if cached locally, or ``None`` = random init); its
-    final layer is replaced by a fresh ``n_classes``-way linear layer, and grey images are
-    repeated to three channels.
+    For ResNet-18, ``weights`` is ``"imagenet"``, ``"auto"`` (ImageNet if cached locally, else
+    random with a warning) or None (random); see :func:`svddlib.baselines.features.resolve_weights`.
     """
     if arch == "small":
         return SmallTransformNet(in_channels, n_classes, width)
     if arch == "resnet18":
-        from .features import load_resnet18
-
-        net, _ = load_resnet18(weights)
-        net.fc = nn.Linear(net.fc.in_features, n_classes)
-        return _RepeatToRGB(net) if in_channels == 1 else net
+        return ResNet18TransformNet(n_classes, weights)
     raise ValueError(f"unknown GEO architecture {arch!r}; use 'small' or 'resnet18'")
 
 
