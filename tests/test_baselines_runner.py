@@ -39,7 +39,7 @@ def _smoke(name, **extra):
     return {"mode": "smoke", **extra}
 
 
-@pytest.mark.parametrize("name", SHALLOW + ["geo"])
+@pytest.mark.parametrize("name", SHALLOW + ["geo", "dsvdd"])
 def test_each_baseline_runs_end_to_end(tiny, name):
     extra = {"width": 4} if name == "geo" else {}
     result = _quiet(run_baseline, name, tiny, _smoke(name, **extra))
@@ -50,7 +50,7 @@ def test_each_baseline_runs_end_to_end(tiny, name):
         assert result["val_auc"] == max(r["val_auc"] for r in result["grid"])
 
 
-@pytest.mark.parametrize("name", ["ocsvm_pca", "if_cnn", "geo"])
+@pytest.mark.parametrize("name", ["ocsvm_pca", "geo", "dsvdd"])
 def test_fitting_and_selection_never_read_the_test_split(tiny, name):
     spied = ADData(tiny.name, tiny.train, tiny.val, ExplodingSplit(), tiny.info)
     extra = {"width": 4} if name == "geo" else {}
