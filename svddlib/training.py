@@ -458,6 +458,9 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
     """
     cfg = dataclasses.replace(config or TrainConfig(), **overrides)
     device = resolve_device(cfg.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={cfg.device!r} but CUDA is not available here; "
+                         "use device='auto' or 'cpu'")
     x = _as_tensor(x_train, "x_train")
     _check_model_input(model, x, "x_train")
     semi = _check_semi_labels(semi_labels, x.shape[0])
