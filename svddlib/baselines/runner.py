@@ -64,7 +64,8 @@ def default_config(name: str, mode: str = "teach") -> dict:
             cfg.update(preprocessing="gcn-minmax",
                        pca_grid=list(PCA_GRID) if mode != "smoke" else [8, 16])
         else:
-            cfg.update(preprocessing="imagenet", weights="auto", pooling=pooling,
+            cfg.update(preprocessing="imagenet", weights="imagenet" if mode == "paper" else "auto",
+                       pooling=pooling,
                        input_size=None, pca_grid=[None])
         if model == "ocsvm":
             cfg.update(nu_grid=list(OCSVM_NU_GRID) if mode != "smoke" else [0.1],
