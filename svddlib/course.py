@@ -55,7 +55,13 @@ _SPECS = [
     NotebookSpec(
         "10_svdd_theory", "Kernel SVDD: the hypersphere before deep learning",
         "the SVDD primal and dual, support vectors, the nu-property, SVDD vs OC-SVM, cost of kernels",
-        "III (and Tax & Duin 2004)", {}),
+        "III (and Tax & Duin 2004)",
+        {"smoke": dict(n_points=60, nu=0.1, gamma=0.5, n_nu_values=3, n_repeats=1,
+                       timing_max_n=200, slsqp_max_n=24, grid_size=40),
+         "teach": dict(n_points=300, nu=0.1, gamma=0.5, n_nu_values=10, n_repeats=5,
+                       timing_max_n=3000, slsqp_max_n=240, grid_size=150),
+         "paper": dict(n_points=1000, nu=0.1, gamma=0.5, n_nu_values=20, n_repeats=20,
+                       timing_max_n=8000, slsqp_max_n=480, grid_size=250)}),
     NotebookSpec(
         "20_deep_svdd", "Deep SVDD",
         "one-class and soft-boundary objectives, the centre c, R as a quantile, AE pretraining, AUC",
@@ -67,7 +73,13 @@ _SPECS = [
     NotebookSpec(
         "40_noise_regularizer", "The noise regularizer",
         "a linear head on fresh random labels, its loss tending to log 2, the effect of k",
-        "IV-B (Eq. 4)", {}),
+        "IV-B (Eq. 4)", {
+            "smoke": dict(normal_class=0, max_train=100, max_eval=200, lr=1e-2, n_epochs=2,
+                          k=50, k_values=[5, 50], n_seeds=1),
+            "teach": dict(normal_class=0, max_train=300, max_eval=500, lr=1e-2, n_epochs=15,
+                          k=50, k_values=[5, 50, 200], n_seeds=2),
+            "paper": dict(normal_class=0, max_train=None, max_eval=None, lr=1e-2, n_epochs=30,
+                          k=50, k_values=[5, 30, 50, 60, 70, 100, 130, 200], n_seeds=5)}),
     NotebookSpec(
         "41_variance_regularizer", "The variance regularizer",
         "a hinge on the minibatch feature variance with an annealed threshold",
