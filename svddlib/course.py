@@ -65,7 +65,18 @@ _SPECS = [
     NotebookSpec(
         "20_deep_svdd", "Deep SVDD",
         "one-class and soft-boundary objectives, the centre c, R as a quantile, AE pretraining, AUC",
-        "III-A, III-B (Eq. 1-3)", {}),
+        "III-A, III-B (Eq. 1-3)", {
+            "smoke": dict(normal_class=0, objective="one-class", nu=0.1, n_epochs=2, lr=1e-4,
+                          batch_size=50, pretrain_epochs=1, warm_up_n_epochs=1, normal_classes=[],
+                          nu_values=[0.1], max_train=100, max_eval=200),
+            "teach": dict(normal_class=0, objective="one-class", nu=0.1, n_epochs=12, lr=1e-4,
+                          batch_size=50, pretrain_epochs=10, warm_up_n_epochs=3,
+                          normal_classes=[1, 3], nu_values=[0.05, 0.1, 0.2], max_train=None,
+                          max_eval=1000),
+            "paper": dict(normal_class=0, objective="one-class", nu=0.1, n_epochs=30, lr=1e-4,
+                          batch_size=50, pretrain_epochs=150, warm_up_n_epochs=10,
+                          normal_classes=[1, 2, 3, 4, 5, 6, 7, 8, 9], nu_values=[0.05, 0.1, 0.2],
+                          max_train=None, max_eval=None)}),
     NotebookSpec(
         "30_hypersphere_collapse", "Hypersphere collapse",
         "the trivial constant solution, the architectural constraints, watching a collapse happen",
@@ -83,11 +94,23 @@ _SPECS = [
     NotebookSpec(
         "41_variance_regularizer", "The variance regularizer",
         "a hinge on the minibatch feature variance with an annealed threshold",
-        "IV-C (Eq. 5)", {}),
+        "IV-C (Eq. 5)", {
+            "smoke": dict(normal_class=0, max_train=100, max_eval=200, lr=1e-2, n_epochs=2,
+                          d0=0.1, r=3, d0_values=[0.1, 1e-4], n_seeds=1),
+            "teach": dict(normal_class=0, max_train=300, max_eval=500, lr=1e-2, n_epochs=15,
+                          d0=0.1, r=3, d0_values=[0.1, 1e-3, 1e-4], n_seeds=2),
+            "paper": dict(normal_class=0, max_train=None, max_eval=None, lr=1e-2, n_epochs=30,
+                          d0=0.1, r=3, d0_values=[0.1, 1e-2, 1e-3, 1e-4, 1e-5], n_seeds=5)}),
     NotebookSpec(
         "42_adaptive_weighting", "Adaptive weighting",
         "the c_t recursion, adaptive vs fixed weights (a small Table I)",
-        "IV-D (Eq. 6-7), Table I", {}),
+        "IV-D (Eq. 6-7), Table I", {
+            "smoke": dict(normal_class=0, max_train=100, max_eval=200, lr=1e-2, n_epochs=2, k=50,
+                          d0=0.1, r=3, alpha=0.9, beta=0.5, large_weight=100.0, n_seeds=1),
+            "teach": dict(normal_class=0, max_train=300, max_eval=500, lr=1e-2, n_epochs=15,
+                          k=50, d0=0.1, r=3, alpha=0.9, beta=0.5, large_weight=100.0, n_seeds=2),
+            "paper": dict(normal_class=0, max_train=None, max_eval=None, lr=1e-2, n_epochs=30,
+                          k=50, d0=0.1, r=3, alpha=0.9, beta=0.5, large_weight=100.0, n_seeds=5)}),
     NotebookSpec(
         "50_semi_supervised", "Semi-supervised deep SVDD",
         "labeled anomalies pushed away from c, generalisation to unseen anomaly types",
@@ -95,7 +118,17 @@ _SPECS = [
     NotebookSpec(
         "60_baselines", "Baselines",
         "OC-SVM and Isolation Forest on PCA and CNN features, GEO with Dirichlet scores",
-        "V-B, Tables II-IV", {}),
+        "V-B, Tables II-IV", {
+            "smoke": dict(dataset="mnist5k", normal_classes=[3],
+                          methods=["ocsvm_pca", "if_pca", "ocsvm_cnn", "if_cnn", "geo", "dsvdd"],
+                          max_train=60, max_anomalies=60, geo_epochs=1, dsvdd_epochs=1),
+            "teach": dict(dataset="mnist5k", normal_classes=list(range(10)),
+                          methods=["ocsvm_pca", "if_pca", "ocsvm_cnn", "if_cnn", "geo", "dsvdd"],
+                          max_train=None, max_anomalies=300, geo_epochs=3, dsvdd_epochs=20),
+            "paper": dict(dataset="cifar10", normal_classes=list(range(10)),
+                          methods=["ocsvm_pca", "if_pca", "ocsvm_cnn", "if_cnn",
+                                   "ocsvm_cnn_nopool", "if_cnn_nopool", "geo", "dsvdd"],
+                          max_train=None, max_anomalies=None, geo_epochs=3, dsvdd_epochs=30)}),
     NotebookSpec(
         "70_one_vs_all", "One-vs-all experiments", "the classic benchmark protocol",
         "V-A, Table III", {}),
@@ -113,6 +146,8 @@ _SPECS = [
         "VI, Tables I-VI", {}),
 ]
 NOTEBOOKS = {spec.name: spec for spec in _SPECS}
+#: Seconds one cell may run, per mode, before the run is stopped with an error.
+CELL_TIMEOUTS = {"smoke": 300, "teach": 1800, "paper": 24 * 3600}
 
 
 def notebook_spec(name: str) -> NotebookSpec:
@@ -142,11 +177,12 @@ def declared_parameters(path: Path) -> set:
 
 
 def run_notebook(name: str, mode: str | None = None, parameters: dict | None = None,
-                 output_dir: Path | None = None, cell_timeout: int = 1800) -> Path:
+                 output_dir: Path | None = None, cell_timeout: int | None = None) -> Path:
     """Execute notebook ``name`` with papermill and return the path of the executed copy.
 
     Parameter names are checked against the notebook's parameters cell first, so a typo fails
-    at once instead of being silently ignored. Each cell gets ``cell_timeout`` seconds.
+    at once instead of being silently ignored. Each cell gets ``cell_timeout`` seconds
+    (default by mode: :data:`CELL_TIMEOUTS`), so a dead kernel cannot hang the run.
     """
     import papermill
 
@@ -164,7 +200,8 @@ def run_notebook(name: str, mode: str | None = None, parameters: dict | None = N
     target = output_dir / source.name
     papermill.execute_notebook(
         str(source), str(target), parameters={**parameters, "mode": mode},
-        kernel_name="python3", cwd=str(project_root()), execution_timeout=cell_timeout,
+        kernel_name="python3", cwd=str(project_root()),
+        execution_timeout=cell_timeout or CELL_TIMEOUTS[mode],
         progress_bar=False)
     return target
 
@@ -187,7 +224,8 @@ def _cli(argv=None) -> int:
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                      metavar=("NAME", "VALUE"), help="set a parameter (Python literal)")
     run.add_argument("--output-dir", type=Path, default=None)
-    run.add_argument("--cell-timeout", type=int, default=1800)
+    run.add_argument("--cell-timeout", type=int, default=None,
+                     help="seconds per cell (default by mode: smoke 300, teach 1800, paper 86400)")
     args = parser.parse_args(argv)
     if args.command == "list":
         for spec in NOTEBOOKS.values():
