@@ -71,12 +71,18 @@ def default_config(name: str, mode: str = "teach") -> dict:
             cfg.update(nu_grid=list(OCSVM_NU_GRID) if mode != "smoke" else [0.1],
                        gamma_factors=list(OCSVM_GAMMA_FACTORS) if mode != "smoke" else [0.5, 2.0])
     elif name == "geo":
-        cfg.update(arch="resnet18" if mode == "paper" else "small",
-                   weights="imagenet" if mode == "paper" else "auto",
-                   preprocessing="imagenet" if mode == "paper" else "gcn-minmax",
+        # paper: pretrained ResNet-18, Adam lr 1e-4, batch 35 (Section V-B). A small CNN trained
+        # from scratch for the same ceil(200/72) = 3 epochs underfits with lr 1e-4 (MNIST-5k
+        # digit 3: cross-entropy 3.9, AUC 0.90), so smoke/teach use lr 1e-3 and batch 128
+        # (cross-entropy 2.2, AUC 0.98).
+        paper = mode == "paper"
+        cfg.update(arch="resnet18" if paper else "small",
+                   weights="imagenet" if paper else "auto",
+                   preprocessing="imagenet" if paper else "gcn-minmax",
                    n_epochs=1 if mode == "smoke" else math.ceil(200 / 72),
-                   batch_size=35, lr=1e-4, weight_decay=5e-4, shift=8, score="dirichlet",
-                   max_steps=20 if mode == "smoke" else None, width=8 if mode == "smoke" else 32)
+                   batch_size=35 if paper else 128, lr=1e-4 if paper else 1e-3,
+                   weight_decay=5e-4, shift=8, score="dirichlet",
+                   max_steps=20 if mode == "smoke" else None, width=8)
     elif name == "dsvdd":
         from .pretrain import default_pretrain_config
 
