@@ -19,6 +19,22 @@ def tiny():
     return one_vs_all("mnist5k", 3, seed=0).subsample(max_train=40, max_eval=60, seed=0)
 
 
+@pytest.fixture(scope="module")
+def colour_tiny():
+    """32x32 colour images: smooth random gradients are normal, pixel noise is anomalous."""
+    rng = np.random.default_rng(0)
+
+    def split(n_normal, n_anomalous):
+        ramp = np.linspace(0, 1, 32)
+        slopes = rng.uniform(50, 200, size=(n_normal, 1, 1, 3))
+        normal = ramp[None, :, None, None] * slopes + ramp[None, None, :, None] * slopes[:, :, :, ::-1]
+        noise = rng.uniform(0, 255, size=(n_anomalous, 32, 32, 3))
+        images = np.clip(np.r_[normal, noise], 0, 255).astype(np.uint8)
+        return ADSplit(images, np.r_[np.zeros(n_normal), np.ones(n_anomalous)].astype(int))
+
+    return ADData("colour-toy", split(30, 0), split(10, 10), split(10, 10))
+
+
 class ExplodingSplit:
     """A test split that fails on any use: proves fitting and selection never read it."""
 
@@ -48,6 +64,15 @@ def test_each_baseline_runs_end_to_end(tiny, name):
     json.dumps(result)  # plugs into svddlib.cache.load_or_run
     if name.startswith(("ocsvm", "if")):
         assert result["val_auc"] == max(r["val_auc"] for r in result["grid"])
+
+
+@pytest.mark.parametrize("name", ["if_pca", "ocsvm_cnn", "geo", "dsvdd"])
+def test_baselines_run_on_colour_images(colour_tiny, name):
+    extra = {"width": 4} if name == "geo" else {}
+    result = _quiet(run_baseline, name, colour_tiny, _smoke(name, **extra))
+    assert 0.0 <= result["test_auc"] <= 1.0
+    if name == "if_pca":  # pixel noise is trivially far from smooth gradients
+        assert result["test_auc"] > 0.9
 
 
 @pytest.mark.parametrize("name", ["ocsvm_pca", "geo", "dsvdd"])
