@@ -85,3 +85,29 @@ def test_introduction_with_non_default_parameters(tmp_path, monkeypatch):
     assert summary["mode"] == "smoke" and summary["n_preview"] == 4 and summary["seed"] == 7
     assert summary["mnist5k_images"] == 5000
     assert out.exists()
+
+
+def test_deep_svdd_with_non_default_parameters(tmp_path, monkeypatch):
+    import math
+
+    monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
+    params = {"normal_class": 3, "objective": "soft-boundary", "nu": 0.2}
+    course.run_notebook("20_deep_svdd", "smoke", params, output_dir=tmp_path, cell_timeout=600)
+    summary = json.loads((tmp_path / "20_deep_svdd" / "smoke" / "summary.json").read_text())
+    # the parameters reached the notebook and the runs it trained
+    assert summary["mode"] == "smoke"
+    assert (summary["normal_class"], summary["objective"], summary["nu"]) == (3, "soft-boundary", 0.2)
+    assert summary["data_name"] == "mnist5k-ova3"
+    assert summary["main_run"]["objective"] == "soft-boundary" and summary["main_run"]["nu"] == 0.2
+    assert set(summary["final_l_svdd"]) == {"one-class + AE", "soft-boundary + AE",
+                                            "soft-boundary, no AE"}
+    assert list(summary["auc_table"]) == ["digit 3", "mean"]  # smoke: the detailed digit only
+    # metrics in sane ranges
+    assert 0.0 <= summary["main_run"]["test_auc_best"] <= 1.0
+    for row in summary["auc_table"].values():
+        assert all(0.0 <= value <= 1.0 for value in row.values())
+    assert all(math.isfinite(v) and v >= 0 for v in summary["final_l_svdd"].values())
+    assert all(math.isfinite(v) and v > 0 for v in summary["main_run"]["ae_losses"])
+    assert summary["soft_boundary_radius_last"] > 0
+    assert summary["nu_property"]["0.2"]["whole_set"] == pytest.approx(0.2, abs=1 / summary["n_train"])
+    assert 0 <= summary["n_centre_coordinates_moved"] <= 32
