@@ -138,3 +138,43 @@ def run_deep_svdd(name: str, mode: str, data_spec: dict, net_spec: dict, train_c
     summary = load_or_run(name, mode, config, run, force=force)
     shutil.rmtree(checkpoints, ignore_errors=True)
     return summary
+
+
+def run_variants(name: str, mode: str, variants: dict, data_spec: dict, net_spec: dict,
+                 train_cfg: dict, *, pretrain_epochs: int = 0, force: bool = False):
+    """Run one setting for several variants (each cached by :func:`run_deep_svdd`) and return
+    a tidy pandas DataFrame of their per-epoch histories, one row per (variant, epoch).
+
+    ``variants`` maps a label to overrides ``{"data": {...}, "net": {...}, "train": {...}}``
+    (each optional) that update ``data_spec``, ``net_spec`` and ``train_cfg``; e.g.
+    ``{"bias": {"net": {"bias": True}}, "bias-free": {"net": {"bias": False}}}``.
+    Besides the history columns the frame holds ``variant``, ``feature_var_rel`` and
+    ``score_spread_rel`` (the values relative to those of the first minibatch, the quantities
+    of the collapse flag) and the run-level ``collapse_epoch``, ``best_epoch``,
+    ``test_auc_best`` and ``test_auc_last``.
+    """
+    import pandas as pd
+
+    if not isinstance(variants, dict) or not variants:
+        raise ValueError("variants must be a non-empty dict {label: {'data'|'net'|'train': {...}}}")
+    frames = []
+    for label, override in variants.items():
+        unknown = set(override) - {"data", "net", "train"}
+        if unknown:
+            raise ValueError(f"variant {label!r} has unknown keys {sorted(unknown)}; "
+                             "use 'data', 'net' and/or 'train'")
+        summary = run_deep_svdd(name, mode, {**data_spec, **override.get("data", {})},
+                                {**net_spec, **override.get("net", {})},
+                                {**train_cfg, **override.get("train", {})},
+                                pretrain_epochs=pretrain_epochs, keep_scores=False, force=force)
+        frame = pd.DataFrame(summary["history"])
+        frame.insert(0, "variant", label)
+        frame["feature_var_rel"] = frame["feature_var"] / summary["initial_feature_var"]
+        frame["score_spread_rel"] = frame["score_spread"] / summary["initial_score_spread"]
+        for key in ("collapse_epoch", "best_epoch", "test_auc_best", "test_auc_last"):
+            frame[key] = summary[key]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+__all__.append("run_variants")
