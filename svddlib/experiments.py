@@ -178,3 +178,36 @@ def run_variants(name: str, mode: str, variants: dict, data_spec: dict, net_spec
 
 
 __all__.append("run_variants")
+
+
+def summarize_collapse(frame, loss_drop: float = 1e-3):
+    """One row per variant of a :func:`run_variants` frame: the last epoch's values and the kind
+    of end state.
+
+    ``outcome`` is ``'collapse onto c'`` when the last epoch is flagged collapsed (feature
+    variance or score spread below the trainer's threshold relative to the start) *and* L_SVDD
+    fell below ``loss_drop`` times its first-epoch value (the features sit on the centre: the
+    trivial minimiser of Eq. 2); ``'constant map off c'`` when flagged but the loss did not fall
+    (e.g. a network whose ReLUs all died maps everything to 0 != c); otherwise ``'no collapse'``.
+    """
+    import pandas as pd
+
+    if not 0 < loss_drop < 1:
+        raise ValueError(f"loss_drop must lie in (0, 1), got {loss_drop!r}")
+    rows = []
+    for label, group in frame.groupby("variant", sort=False):
+        group = group.sort_values("epoch")
+        first, last = group.iloc[0], group.iloc[-1]
+        onto_c = last["l_svdd"] < loss_drop * first["l_svdd"]
+        outcome = ("no collapse" if not last["collapsed"]
+                   else "collapse onto c" if onto_c else "constant map off c")
+        rows.append({"variant": label, "outcome": outcome,
+                     "feature_var_rel": last["feature_var_rel"],
+                     "score_spread_rel": last["score_spread_rel"],
+                     "l_svdd_first": first["l_svdd"], "l_svdd_last": last["l_svdd"],
+                     "collapse_epoch": last["collapse_epoch"],
+                     "test_auc_best": last["test_auc_best"], "test_auc_last": last["test_auc"]})
+    return pd.DataFrame(rows).set_index("variant")
+
+
+__all__.append("summarize_collapse")

@@ -15,10 +15,11 @@ does not reach dead ReLUs either. With the fixed c_t = 1 the collapse happens al
 """
 import math
 
+import pandas as pd
 import pytest
 import torch
 
-from svddlib.experiments import run_variants
+from svddlib.experiments import run_variants, summarize_collapse
 
 torch.set_num_threads(1)
 
@@ -40,14 +41,18 @@ def _seeded(seed, bias, train=None):
 
 
 @pytest.fixture(scope="module")
-def runs():
+def frame():
     variants = {}
     for seed in SEEDS:
         variants[f"bias s{seed}"] = _seeded(seed, True)
         variants[f"bias-free s{seed}"] = _seeded(seed, False)
     for label, reg in REGULARIZERS.items():
         variants[label] = _seeded(SEEDS[0], True, reg)
-    frame = run_variants("test_collapse", "smoke", variants, DATA, NET, TRAIN)
+    return run_variants("test_collapse", "smoke", variants, DATA, NET, TRAIN)
+
+
+@pytest.fixture(scope="module")
+def runs(frame):
     return {label: group.reset_index(drop=True) for label, group in frame.groupby("variant")}
 
 
@@ -104,6 +109,28 @@ def test_noise_loss_stays_at_log2_while_features_collapse(runs):
 def test_fixed_weight_is_one(runs):
     assert (runs["noise, c_t=1"]["c_t"] == 1.0).all()
     assert (runs["variance, c_t=1"]["c_t"] == 1.0).all()
+
+
+def test_summary_outcomes(frame):
+    outcome = summarize_collapse(frame)["outcome"]
+    assert all(outcome[f"bias s{seed}"] == "collapse onto c" for seed in SEEDS)
+    assert all(outcome[f"bias-free s{seed}"] == "no collapse" for seed in SEEDS)
+    assert all(outcome[label] == "collapse onto c" for label in REGULARIZERS)
+
+
+def test_summarize_collapse_classifies_end_states_by_hand():
+    frame = pd.DataFrame({
+        "variant": ["onto", "onto", "off", "off", "fine", "fine"], "epoch": [1, 2] * 3,
+        "l_svdd": [0.3, 1e-5, 0.3, 0.3, 0.3, 0.01], "collapsed": [False, True, True, True, True, False],
+        "feature_var_rel": [1.0, 1e-6, 1.0, 0.0, 1.0, 0.5], "score_spread_rel": [1.0] * 6,
+        "collapse_epoch": [2, 2, 1, 1, 1, 1], "test_auc_best": [0.9] * 6,
+        "test_auc": [0.9, 0.5, 0.9, 0.5, 0.9, 0.8]})
+    table = summarize_collapse(frame)
+    assert list(table.index) == ["onto", "off", "fine"]
+    assert list(table["outcome"]) == ["collapse onto c", "constant map off c", "no collapse"]
+    assert table.loc["onto", "l_svdd_last"] == 1e-5 and table.loc["fine", "test_auc_last"] == 0.8
+    with pytest.raises(ValueError, match="loss_drop"):
+        summarize_collapse(frame, loss_drop=2.0)
 
 
 def test_run_variants_rejects_bad_variants():
