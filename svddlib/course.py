@@ -80,7 +80,21 @@ _SPECS = [
     NotebookSpec(
         "30_hypersphere_collapse", "Hypersphere collapse",
         "the trivial constant solution, the architectural constraints, watching a collapse happen",
-        "IV-A, VI (learning rates)", {}),
+        "IV-A, VI (learning rates)", {
+            "smoke": dict(normal_class=0, max_train=300, max_eval=100, n_epochs=20, lr=1e-2,
+                          seeds=[0], lr_sweep=[1e-2], architectures=[],
+                          regularizers=["noise, adaptive"]),
+            "teach": dict(normal_class=0, max_train=300, max_eval=300, n_epochs=30, lr=1e-2,
+                          seeds=[0, 1, 2], lr_sweep=[1e-3, 1e-2, 1e-1],
+                          architectures=["leaky_relu", "sigmoid", "relu+bn"],
+                          regularizers=["noise, adaptive", "noise, c_t=1", "variance, adaptive",
+                                        "variance, c_t=1"]),
+            "paper": dict(normal_class=0, max_train=300, max_eval=500, n_epochs=30, lr=1e-2,
+                          seeds=[0, 1, 2, 3, 4, 5], lr_sweep=[1e-4, 1e-3, 1e-2, 2e-2, 1e-1],
+                          architectures=["leaky_relu", "sigmoid", "tanh", "relu+bn",
+                                         "leaky_relu+bn"],
+                          regularizers=["noise, adaptive", "noise, c_t=1", "variance, adaptive",
+                                        "variance, c_t=1"])}),
     NotebookSpec(
         "40_noise_regularizer", "The noise regularizer",
         "a linear head on fresh random labels, its loss tending to log 2, the effect of k",

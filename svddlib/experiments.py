@@ -180,25 +180,26 @@ def run_variants(name: str, mode: str, variants: dict, data_spec: dict, net_spec
 __all__.append("run_variants")
 
 
-def summarize_collapse(frame, loss_drop: float = 1e-3):
+def summarize_collapse(frame, max_loss: float = 1e-4):
     """One row per variant of a :func:`run_variants` frame: the last epoch's values and the kind
     of end state.
 
     ``outcome`` is ``'collapse onto c'`` when the last epoch is flagged collapsed (feature
     variance or score spread below the trainer's threshold relative to the start) *and* L_SVDD
-    fell below ``loss_drop`` times its first-epoch value (the features sit on the centre: the
-    trivial minimiser of Eq. 2); ``'constant map off c'`` when flagged but the loss did not fall
-    (e.g. a network whose ReLUs all died maps everything to 0 != c); otherwise ``'no collapse'``.
+    is below ``max_loss`` (the features sit on the centre: the trivial minimiser of Eq. 2);
+    ``'constant map off c'`` when flagged with a larger loss (e.g. a bias-free network whose
+    ReLUs all died maps everything to 0, with loss ||c||^2 >= p eps^2, at least 0.01 with the
+    default eps 0.1); otherwise ``'no collapse'``.
     """
     import pandas as pd
 
-    if not 0 < loss_drop < 1:
-        raise ValueError(f"loss_drop must lie in (0, 1), got {loss_drop!r}")
+    if not max_loss > 0:
+        raise ValueError(f"max_loss must be > 0, got {max_loss!r}")
     rows = []
     for label, group in frame.groupby("variant", sort=False):
         group = group.sort_values("epoch")
         first, last = group.iloc[0], group.iloc[-1]
-        onto_c = last["l_svdd"] < loss_drop * first["l_svdd"]
+        onto_c = last["l_svdd"] < max_loss
         outcome = ("no collapse" if not last["collapsed"]
                    else "collapse onto c" if onto_c else "constant map off c")
         rows.append({"variant": label, "outcome": outcome,

@@ -121,7 +121,7 @@ def test_summary_outcomes(frame):
 def test_summarize_collapse_classifies_end_states_by_hand():
     frame = pd.DataFrame({
         "variant": ["onto", "onto", "off", "off", "fine", "fine"], "epoch": [1, 2] * 3,
-        "l_svdd": [0.3, 1e-5, 0.3, 0.3, 0.3, 0.01], "collapsed": [False, True, True, True, True, False],
+        "l_svdd": [0.3, 1e-5, 9e3, 0.3, 0.3, 0.01], "collapsed": [False, True, True, True, True, False],
         "feature_var_rel": [1.0, 1e-6, 1.0, 0.0, 1.0, 0.5], "score_spread_rel": [1.0] * 6,
         "collapse_epoch": [2, 2, 1, 1, 1, 1], "test_auc_best": [0.9] * 6,
         "test_auc": [0.9, 0.5, 0.9, 0.5, 0.9, 0.8]})
@@ -129,8 +129,9 @@ def test_summarize_collapse_classifies_end_states_by_hand():
     assert list(table.index) == ["onto", "off", "fine"]
     assert list(table["outcome"]) == ["collapse onto c", "constant map off c", "no collapse"]
     assert table.loc["onto", "l_svdd_last"] == 1e-5 and table.loc["fine", "test_auc_last"] == 0.8
-    with pytest.raises(ValueError, match="loss_drop"):
-        summarize_collapse(frame, loss_drop=2.0)
+    assert summarize_collapse(frame, max_loss=1.0).loc["off", "outcome"] == "collapse onto c"
+    with pytest.raises(ValueError, match="max_loss"):
+        summarize_collapse(frame, max_loss=0.0)
 
 
 def test_run_variants_rejects_bad_variants():
