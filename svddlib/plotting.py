@@ -55,3 +55,76 @@ def save_table(df, name: str, cfg=None) -> Path:
     folder = _folder(tables_root(), cfg)
     _atomic_write(folder / f"{name}.md", lambda tmp: tmp.write_text(df.to_markdown() + "\n"))
     return _atomic_write(folder / f"{name}.csv", lambda tmp: df.to_csv(tmp))
+
+
+#: Per-epoch history keys that span orders of magnitude (drawn on a log axis).
+LOG_SCALE_METRICS = ("feature_var", "score_spread", "l_svdd", "c_t", "reg_threshold")
+
+
+def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None,
+                   references: dict | None = None, log_metrics=LOG_SCALE_METRICS,
+                   colors: dict | None = None, linestyles: dict | None = None,
+                   ncols: int | None = None):
+    """Per-epoch curves of several training runs, one panel per metric; returns the figure.
+
+    ``runs`` maps a label to one history (a list of per-epoch dicts as in
+    ``TrainResult.history`` or a DataFrame) or to a list of such histories (one per seed,
+    drawn in the same colour). ``references`` maps a metric to ``{label: y}`` horizontal lines
+    (e.g. ``{"l_reg": {"log 2": 0.693}}``). Colours come from ``colors``, then :data:`PALETTE`,
+    then the seaborn cycle; ``linestyles`` maps labels to matplotlib line styles (e.g. ``"--"``
+    for a run that another one may hide).
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+    import seaborn as sns
+    from matplotlib import colors as mpl_colors
+    from matplotlib.ticker import MaxNLocator
+
+    if not runs:
+        raise ValueError("runs is empty: pass {label: history or [history per seed]}")
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    if axes is None:
+        ncols = ncols or min(len(metrics), 3)
+        nrows = -(-len(metrics) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
+        axes = axes.ravel()
+        for ax in axes[len(metrics):]:
+            ax.set_visible(False)
+    else:
+        axes = np.atleast_1d(axes).ravel()
+        fig = axes[0].figure
+    if len(axes) < len(metrics):
+        raise ValueError(f"{len(metrics)} metrics need {len(metrics)} axes, got {len(axes)}")
+    colors = {**PALETTE, **(colors or {})}
+    taken = {mpl_colors.to_hex(colors[label]) for label in runs if label in colors}
+    cycle = iter([c for c in map(mpl_colors.to_hex, sns.color_palette(n_colors=10))
+                  if c not in taken] * 3)
+    for label, histories in runs.items():
+        if isinstance(histories, (pd.DataFrame, dict)) or (
+                histories and isinstance(histories[0], dict)):
+            histories = [histories]
+        color = colors.get(label) or next(cycle)
+        for i, history in enumerate(histories):
+            frame = pd.DataFrame(history)
+            missing = [m for m in metrics if m not in frame]
+            if missing:
+                raise ValueError(f"run {label!r} has no per-epoch {missing}; "
+                                 f"it has {sorted(frame.columns)}")
+            for ax, metric in zip(axes, metrics):
+                ax.plot(frame["epoch"], frame[metric], color=color, lw=1.6, alpha=0.85,
+                        ls=(linestyles or {}).get(label, "-"), marker="o", ms=2.5,
+                        label=label if i == 0 else None)
+    for ax, metric in zip(axes, metrics):
+        for text, y in (references or {}).get(metric, {}).items():
+            ax.axhline(y, color="0.3", ls="--", lw=1)
+            ax.annotate(text, (1, y), xycoords=("axes fraction", "data"), ha="right",
+                        va="bottom", fontsize="small", color="0.3")
+        if metric in log_metrics:
+            ax.set_yscale("log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_title(metric)
+    axes[0].legend(fontsize="small")
+    fig.tight_layout()
+    return fig
