@@ -17,7 +17,8 @@ import numpy as np
 
 from .cache import load_or_run, run_dir
 
-__all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd"]
+__all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
+           "run_variants", "summarize_collapse"]
 
 #: The Deep SVDD variants compared in Tables I-VI of Chong et al. (2020).
 VARIANTS = {
@@ -177,8 +178,6 @@ def run_variants(name: str, mode: str, variants: dict, data_spec: dict, net_spec
     return pd.concat(frames, ignore_index=True)
 
 
-__all__.append("run_variants")
-
 
 def summarize_collapse(frame, max_loss: float = 1e-4):
     """One row per variant of a :func:`run_variants` frame: the last epoch's values and the kind
@@ -210,5 +209,3 @@ def summarize_collapse(frame, max_loss: float = 1e-4):
                      "test_auc_best": last["test_auc_best"], "test_auc_last": last["test_auc"]})
     return pd.DataFrame(rows).set_index("variant")
 
-
-__all__.append("summarize_collapse")
