@@ -10,7 +10,7 @@ from pathlib import Path
 from .cache import _atomic_write
 from .paths import figures_root, tables_root
 
-__all__ = ["set_style", "save_figure", "save_table", "PALETTE"]
+__all__ = ["set_style", "save_figure", "save_table", "plot_histories", "PALETTE", "LOG_SCALE_METRICS"]
 
 #: Colours used for the model variants throughout the course.
 PALETTE = {
