@@ -222,7 +222,7 @@ def run_notebook(name: str, mode: str | None = None, parameters: dict | None = N
         str(source), str(target), parameters={**parameters, "mode": mode},
         kernel_name="python3", cwd=str(project_root()),
         execution_timeout=cell_timeout or CELL_TIMEOUTS[mode],
-        progress_bar=False)
+        progress_bar=sys.stderr.isatty())  # a cell-by-cell bar in a terminal
     return target
 
 
