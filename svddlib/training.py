@@ -13,6 +13,11 @@ variance of all training features produced during that epoch (train mode, averag
 features, accumulated in float64); ``score_spread`` is the standard deviation of the squared
 distances ||phi(x) - c||^2 over the same features. Both come for free from the training
 forward passes (no extra pass over the training set).
+
+Because those values are gathered while the weights still move, a network whose output is
+constant for all inputs but jitters between minibatches can escape the flag. The history
+therefore also records ``val_score_spread``: the standard deviation of the validation scores
+computed in eval mode with the epoch's final weights (0 for a constant map).
 """
 from __future__ import annotations
 
@@ -243,12 +248,15 @@ def _safe_auc(y, scores) -> float:
 
 
 def _evaluate(st, val, test) -> dict:
-    out = {"val_auc": float("nan"), "test_auc": float("nan")}
-    for key, pair in (("val_auc", val), ("test_auc", test)):
+    """AUCs on val/test and the eval-mode spread (std) of the validation scores."""
+    out = {"val_auc": float("nan"), "test_auc": float("nan"), "val_score_spread": float("nan")}
+    for key, pair in (("val", val), ("test", test)):
         if pair is not None:
             scores = compute_scores(st.model, pair[0], st.center, st.radius, st.cfg.objective,
                                     st.cfg.eval_batch_size)
-            out[key] = _safe_auc(pair[1], scores)
+            out[f"{key}_auc"] = _safe_auc(pair[1], scores)
+            if key == "val":
+                out["val_score_spread"] = float(np.std(scores, ddof=1))
     return out
 
 

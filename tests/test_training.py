@@ -198,3 +198,29 @@ def test_lenet_trains_and_autoencoder_pretraining_transfers():
     res = train(net, x, TrainConfig(n_epochs=2, batch_size=20, lr=1e-3, **QUIET))
     assert res.center.shape == (8,) and (res.center.abs() >= 0.1).all()  # eps trick
     assert res.score(x).shape == (40,)
+
+
+def test_val_score_spread_is_the_eval_mode_std_of_validation_scores():
+    x, val = _tabular()
+    res = train(_mlp(), x, TrainConfig(n_epochs=1, lr=1e-3, **QUIET), val=val)
+    assert res.best_epoch == 1  # so res.score uses the weights the history was recorded with
+    expected = np.std(res.score(val[0]), ddof=1)
+    assert res.history[0]["val_score_spread"] == pytest.approx(expected, rel=1e-9)
+
+
+class _ConstantMap(torch.nn.Module):
+    """phi(x) = b for every x: the collapsed network of Section IV-A."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(5, 4))
+        self.b = torch.nn.Parameter(torch.ones(4))
+
+    def forward(self, x):
+        return x @ self.w * 0.0 + self.b
+
+
+def test_val_score_spread_is_zero_for_a_constant_map():
+    x, val = _tabular()
+    res = train(_ConstantMap(), x, TrainConfig(n_epochs=1, lr=1e-3, **QUIET), val=val)
+    assert res.history[0]["val_score_spread"] == 0.0
