@@ -57,14 +57,11 @@ def resolve_mode(mode: str | None = None) -> str:
 
 
 def resolve_device(device: str | None = None) -> str:
-    """``'cuda'`` when a GPU is available (unless ``device`` says otherwise), else ``'cpu'``."""
-    import torch
+    """``'cuda'`` when a GPU is available (unless ``device`` says otherwise), else ``'cpu'``;
+    a CUDA device on a machine without one is an error. The name, as a string."""
+    from .training import resolve_device as resolve
 
-    if device in (None, "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but no CUDA device is available; use 'cpu'")
-    return device
+    return str(resolve(device, check_available=True))
 
 
 def setup_notebook(notebook: str, **parameters) -> Config:

@@ -120,14 +120,22 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
-def resolve_device(device="auto") -> torch.device:
-    """'auto' -> CUDA if available else CPU; anything else is passed to torch.device."""
-    if device == "auto":
+def resolve_device(device="auto", check_available: bool = False) -> torch.device:
+    """'auto' (or None) -> CUDA if available else CPU; anything else is passed to torch.device.
+
+    ``check_available=True`` also rejects a CUDA device on a machine without one (a config may
+    name one that only the machine it will run on has).
+    """
+    if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except (RuntimeError, TypeError) as err:
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from err
+    if check_available and resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but CUDA is not available here; "
+                         "use device='auto' or 'cpu'")
+    return resolved
 
 
 @dataclass
@@ -465,10 +473,7 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
     continue from it. Without ``val`` the last epoch counts as best.
     """
     cfg = dataclasses.replace(config or TrainConfig(), **overrides)
-    device = resolve_device(cfg.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={cfg.device!r} but CUDA is not available here; "
-                         "use device='auto' or 'cpu'")
+    device = resolve_device(cfg.device, check_available=True)
     x = _as_tensor(x_train, "x_train")
     _check_model_input(model, x, "x_train")
     semi = _check_semi_labels(semi_labels, x.shape[0])

@@ -224,3 +224,16 @@ def test_val_score_spread_is_zero_for_a_constant_map():
     x, val = _tabular()
     res = train(_ConstantMap(), x, TrainConfig(n_epochs=1, lr=1e-3, **QUIET), val=val)
     assert res.history[0]["val_score_spread"] == 0.0
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the machine without CUDA")
+def test_cuda_on_a_machine_without_it_is_a_clear_error_at_train_time():
+    from svddlib.config import resolve_device as notebook_device
+
+    cfg = TrainConfig(device="cuda", n_epochs=1, **QUIET)  # a config may name another machine's GPU
+    x, val = _tabular()
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        train(_mlp(), x, cfg, val=val)
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        notebook_device("cuda:0")
+    assert notebook_device(None) == "cpu"
