@@ -29,7 +29,6 @@ VARIANTS = {
 }
 
 _SETUPS = ("one_vs_all", "image_alteration", "semi_supervised")
-_AUTOENCODERS = {"lenet-mnist": "LeNetMNISTAutoencoder", "lenet-cifar": "LeNetCIFARAutoencoder"}
 
 
 def variant_spec(variant: str) -> dict:
@@ -67,16 +66,13 @@ def build_network(network: str = "lenet-mnist", seed: int = 0, **kwargs):
 
 def _pretrain(network: str, net_kwargs: dict, x, n_epochs: int, seed: int, device: str):
     """Autoencoder pretraining of Ruff et al. (2018); returns the network with encoder weights."""
-    from . import models
+    from .models import build_autoencoder
     from .seeding import set_seed
     from .training import pretrain_autoencoder
 
-    if network not in _AUTOENCODERS:
-        raise ValueError(f"autoencoder pretraining exists for {sorted(_AUTOENCODERS)}, "
-                         f"not {network!r}")
     net = build_network(network, seed, **net_kwargs)
     set_seed(seed)
-    autoencoder = getattr(models, _AUTOENCODERS[network])(**net_kwargs)
+    autoencoder = build_autoencoder(network, **net_kwargs)
     losses = pretrain_autoencoder(autoencoder, x, n_epochs=n_epochs, seed=seed, device=device,
                                   progress=False)
     net.load_state_dict(autoencoder.encoder.state_dict(), strict=True)

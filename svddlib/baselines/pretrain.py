@@ -44,7 +44,7 @@ def standard_deep_svdd_nets(image_shape: tuple, net: str = "auto", rep_dim: int 
     ``net="auto"`` picks LeNet-MNIST for (1, 28, 28) and LeNet-CIFAR for (3, 32, 32);
     ``"lenet-mnist"`` / ``"lenet-cifar"`` force one.
     """
-    from ..models import LeNetCIFAR, LeNetCIFARAutoencoder, LeNetMNIST, LeNetMNISTAutoencoder
+    from ..models import AUTOENCODERS, build_autoencoder, build_model
 
     shape = tuple(int(s) for s in image_shape)
     if net == "auto":
@@ -53,13 +53,10 @@ def standard_deep_svdd_nets(image_shape: tuple, net: str = "auto", rep_dim: int 
             raise ValueError(f"no standard Deep SVDD network for images of shape {shape}; "
                              "the LeNet-type nets take (1, 28, 28) or (3, 32, 32) images "
                              "(e.g. photo_patches(size=32))")
-    pairs = {"lenet-mnist": (LeNetMNIST, LeNetMNISTAutoencoder),
-             "lenet-cifar": (LeNetCIFAR, LeNetCIFARAutoencoder)}
-    if net not in pairs:
+    if net not in AUTOENCODERS:
         raise ValueError(f"net must be 'auto', 'lenet-mnist' or 'lenet-cifar', got {net!r}")
-    net_cls, ae_cls = pairs[net]
-    kwargs = {} if rep_dim is None else {"rep_dim": rep_dim}
-    return net_cls(bias=False, **kwargs), ae_cls(bias=False, **kwargs)
+    kwargs = {"bias": False} if rep_dim is None else {"bias": False, "rep_dim": rep_dim}
+    return build_model(net, **kwargs), build_autoencoder(net, **kwargs)
 
 
 def pretrained_deep_svdd_net(x_train: torch.Tensor, cfg: dict):

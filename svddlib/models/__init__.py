@@ -8,10 +8,13 @@ from .resnet import ResNet18Backbone, resnet18_backbone
 
 __all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "LeNetMNIST", "LeNetCIFAR",
            "LeNetMNISTAutoencoder", "LeNetCIFARAutoencoder", "ResNet18Backbone",
-           "resnet18_backbone", "MLP", "NETS", "build_model", "count_bias_parameters"]
+           "resnet18_backbone", "MLP", "NETS", "build_model", "AUTOENCODERS",
+           "build_autoencoder", "count_bias_parameters"]
 
 NETS = {"lenet-mnist": LeNetMNIST, "lenet-cifar": LeNetCIFAR, "resnet18": ResNet18Backbone,
         "mlp": MLP}
+#: The autoencoder of each net whose ``.encoder`` has the net's exact architecture.
+AUTOENCODERS = {"lenet-mnist": LeNetMNISTAutoencoder, "lenet-cifar": LeNetCIFARAutoencoder}
 
 
 def build_model(name: str, **kwargs):
@@ -19,6 +22,14 @@ def build_model(name: str, **kwargs):
     if name not in NETS:
         raise ValueError(f"unknown net {name!r}; choose one of {sorted(NETS)}")
     return NETS[name](**kwargs)
+
+
+def build_autoencoder(name: str, **kwargs):
+    """Autoencoder matching net ``name`` (one of ``AUTOENCODERS``), same keyword arguments."""
+    if name not in AUTOENCODERS:
+        raise ValueError(f"autoencoder pretraining exists for {sorted(AUTOENCODERS)}, "
+                         f"not {name!r}")
+    return AUTOENCODERS[name](**kwargs)
 
 
 def count_bias_parameters(model) -> int:
