@@ -18,8 +18,8 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "baselines", "cache", "config", "course", "data", "detector", "kernel_svdd", "metrics",
-    "models", "objectives", "paths", "plotting", "regularizers", "seeding", "training",
-    "weighting", "experiments",
+    "models", "modes", "objectives", "paths", "plotting", "regularizers", "reproduce",
+    "seeding", "training", "weighting", "experiments",
 }
 _SHORTCUTS = {
     "DeepSVDD": "detector",

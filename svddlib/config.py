@@ -16,15 +16,14 @@ The mode comes from the ``mode`` parameter if given, else from ``$SVDD_MODE``, e
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .paths import figures_root, results_root, tables_root
+from .modes import MODES, resolve_mode  # re-exported: modes live below the course layer
 
 __all__ = ["MODES", "COMMON_PARAMETERS", "Config", "resolve_mode", "resolve_device",
            "setup_notebook"]
 
-MODES = ("smoke", "teach", "paper")
 #: Parameters every notebook has, with their defaults.
 COMMON_PARAMETERS = {"mode": None, "seed": 0, "force_retrain": False}
 
@@ -45,15 +44,6 @@ class Config(dict):
         """The JSON-able part (no generator or device objects): what a cache key is made of."""
         hidden = {"generator", "results_dir", "figures_dir", "tables_dir"}
         return {k: v for k, v in self.items() if k not in hidden}
-
-
-def resolve_mode(mode: str | None = None) -> str:
-    """``mode`` if given, else ``$SVDD_MODE``, else ``'teach'``; anything else is an error."""
-    chosen = mode if mode is not None else os.environ.get("SVDD_MODE") or "teach"
-    if chosen not in MODES:
-        source = "the mode parameter" if mode is not None else "the environment variable SVDD_MODE"
-        raise ValueError(f"unknown mode {chosen!r} from {source}; choose one of {', '.join(MODES)}")
-    return chosen
 
 
 def resolve_device(device: str | None = None) -> str:

@@ -51,7 +51,7 @@ _SHALLOW = {  # name -> (model, feature kind, pooling)
 # --------------------------------------------------------------------------------------------
 def default_config(name: str, mode: str = "teach") -> dict:
     """The default configuration of baseline ``name`` in ``mode`` (smoke / teach / paper)."""
-    from ..config import resolve_mode
+    from ..modes import resolve_mode
     from .shallow import OCSVM_GAMMA_FACTORS, OCSVM_NU_GRID, PCA_GRID
 
     _check_name(name)

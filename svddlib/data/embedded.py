@@ -24,8 +24,7 @@ import functools
 import numpy as np
 
 from .anomalies import as_generator
-from .splits import round_half_up
-from .types import RawData
+from .types import RawData, round_half_up
 
 __all__ = ["load_mnist5k", "photo_patches", "PHOTOS", "load_photos"]
 

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .anomalies import canonical_anomaly, make_anomalies
-from .types import ADData, ADSplit, RawData
+from .registry import load_raw
+from .types import ADData, ADSplit, RawData, round_half_up
 
 __all__ = [
     "SplitRule", "SplitSizes", "PAPER_SPLIT_RULES", "OFFICIAL_SIZES", "PAPER_SIZES",
@@ -110,11 +111,6 @@ class SplitSizes:
     train_semi: int
 
 
-def round_half_up(x: float) -> int:
-    """Round to the nearest integer, halves up (Python's round() would round halves to even)."""
-    return int(np.floor(x + 0.5 + 1e-9))
-
-
 def n_labeled_anomalies(n_unlabeled: int, labeled_fraction: float = 0.1) -> int:
     """Labeled anomalies to add to ``n_unlabeled`` normal images so that they make up
     ``labeled_fraction`` of the training set, rounded down: floor(n f / (1 - f)).
@@ -152,26 +148,6 @@ def alteration_split_sizes(n_train_official: int, n_heldout_official: int,
 # --------------------------------------------------------------------------------------------
 # Builders
 # --------------------------------------------------------------------------------------------
-def load_raw(dataset, **loader_kwargs) -> RawData:
-    """A :class:`RawData` from a name ('mnist5k', 'photo_patches', 'cifar10', 'voc2012',
-    'wikiart') or a RawData passed through unchanged."""
-    if isinstance(dataset, RawData):
-        if loader_kwargs:
-            raise TypeError("loader options are only accepted together with a dataset name")
-        return dataset
-    from . import cifar10, embedded, voc, wikiart
-
-    loaders = {"mnist5k": embedded.load_mnist5k, "mnist": embedded.load_mnist5k,
-               "photo_patches": embedded.photo_patches, "photos": embedded.photo_patches,
-               "cifar10": cifar10.load_cifar10, "voc2012": voc.load_voc2012,
-               "wikiart": wikiart.load_wikiart}
-    key = str(dataset).lower().replace("-", "")
-    if key not in loaders:
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of {sorted(loaders)} "
-                         "or pass a RawData")
-    return loaders[key](**loader_kwargs)
-
-
 def _streams(seed) -> list[np.random.Generator]:
     """Independent generators: [index split, train anomalies, val anomalies, test anomalies]."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:

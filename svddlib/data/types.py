@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["ADSplit", "ADData", "RawData", "check_images"]
+__all__ = ["ADSplit", "ADData", "RawData", "check_images", "round_half_up"]
+
+
+def round_half_up(x: float) -> int:
+    """Round to the nearest integer, halves up (Python's round() would round halves to even)."""
+    return int(np.floor(x + 0.5 + 1e-9))
 
 
 def check_images(images, name: str = "images") -> np.ndarray:

@@ -1,0 +1,79 @@
+"""Dataset names -> loaders, in one place below the split builders.
+
+:func:`load_raw` turns a name ('mnist5k', 'photo_patches', 'cifar10', 'voc2012', 'wikiart')
+into a :class:`~svddlib.data.types.RawData`. :func:`missing_dataset` checks, without decoding
+any image, whether a downloaded dataset is where its loader looks (the experiment runner calls
+it up front in paper mode). Loaders are imported on first use.
+"""
+from __future__ import annotations
+
+import importlib
+
+from .types import RawData
+
+__all__ = ["DATASETS", "DOWNLOADED", "dataset_key", "get_loader", "load_raw", "missing_dataset"]
+
+#: name -> (module of svddlib.data, loader function); aliases included.
+DATASETS = {
+    "mnist5k": ("embedded", "load_mnist5k"), "mnist": ("embedded", "load_mnist5k"),
+    "photo_patches": ("embedded", "photo_patches"), "photos": ("embedded", "photo_patches"),
+    "cifar10": ("cifar10", "load_cifar10"), "voc2012": ("voc", "load_voc2012"),
+    "wikiart": ("wikiart", "load_wikiart"),
+}
+#: Datasets the user downloads (everything else ships inside installed packages).
+DOWNLOADED = ("cifar10", "voc2012", "wikiart")
+
+
+def dataset_key(dataset: str) -> str:
+    """The registry key of a dataset name ('CIFAR-10' -> 'cifar10'); ValueError if unknown."""
+    key = str(dataset).lower().replace("-", "")
+    if key not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; choose one of {sorted(DATASETS)} "
+                         "or pass a RawData")
+    return key
+
+
+def get_loader(dataset: str):
+    """The loader function of a dataset name."""
+    module, function = DATASETS[dataset_key(dataset)]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+
+
+def load_raw(dataset, **loader_kwargs) -> RawData:
+    """A :class:`RawData` from a name (see :data:`DATASETS`) or a RawData passed through."""
+    if isinstance(dataset, RawData):
+        if loader_kwargs:
+            raise TypeError("loader options are only accepted together with a dataset name")
+        return dataset
+    return get_loader(dataset)(**loader_kwargs)
+
+
+def missing_dataset(dataset: str, root=None) -> str | None:
+    """None when ``dataset`` can be loaded from ``root`` (default: its folder under the data
+    root), else the loader's message saying where it looked and how to get it. Decodes nothing."""
+    from ._files import DatasetNotFoundError
+
+    key = dataset_key(dataset)
+    try:
+        if key == "cifar10":
+            from .cifar10 import _TRAIN_BATCHES, _batches_folder, _URL
+
+            folder = _batches_folder(root)
+            absent = [n for n in (*_TRAIN_BATCHES, "test_batch") if not (folder / n).exists()]
+            if absent:
+                return (f"CIFAR-10 not found: looked in {folder} and missed {', '.join(absent)}. "
+                        f"Download {_URL} and unpack it into {folder.parent}")
+        elif key == "voc2012":
+            from .voc import _HELP, voc2012_folder
+
+            folder = voc2012_folder(root)
+            if not (folder / "JPEGImages").is_dir():
+                return f"PASCAL VOC2012 not found: no JPEGImages folder in {folder}. {_HELP}"
+        elif key == "wikiart":
+            from ._files import dataset_folder
+            from .wikiart import _image_root
+
+            _image_root(dataset_folder("wikiart", root))
+    except (DatasetNotFoundError, FileNotFoundError) as err:
+        return str(err)
+    return None
