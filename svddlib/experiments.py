@@ -18,7 +18,7 @@ import numpy as np
 from .cache import load_or_run, run_dir
 
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
-           "run_variants", "summarize_collapse"]
+           "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots"]
 
 #: The Deep SVDD variants compared in Tables I-VI of Chong et al. (2020).
 VARIANTS = {
@@ -173,6 +173,75 @@ def run_variants(name: str, mode: str, variants: dict, data_spec: dict, net_spec
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
+
+
+def eval_collapsed(summary: dict, ratio: float | None = None) -> bool:
+    """Whether a run ends collapsed, judged in eval mode with fixed weights.
+
+    True when the last epoch's ``val_score_spread`` (std of the validation scores, eval mode)
+    is below ``ratio`` (default: the run's ``collapse_ratio``) times ``initial_score_spread``
+    (std of the squared distances on the first minibatch, before any update), or when the
+    training-feature flag of the last epoch is set. A jittering constant map fools the second
+    but not the first (its validation scores are all equal). Summaries without validation
+    spreads (older caches, runs without validation data) fall back to the training flag.
+    """
+    history = summary["history"]
+    if not history:
+        raise ValueError("the run has no epochs")
+    if ratio is None:
+        ratio = summary.get("config", {}).get("collapse_ratio", 1e-3)
+    if not ratio > 0:
+        raise ValueError(f"ratio must be > 0, got {ratio!r}")
+    last = history[-1]
+    spread, start = last.get("val_score_spread", float("nan")), summary["initial_score_spread"]
+    by_eval = bool(np.isfinite(spread) and np.isfinite(start) and spread < ratio * start)
+    return by_eval or bool(last["collapsed"])
+
+
+def feature_snapshots(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg: dict,
+                      epochs, *, max_points: int = 300, force: bool = False) -> dict:
+    """Test-set features (eval mode) of one run after each epoch in ``epochs`` (0 = before
+    training), for pictures of a collapse with ``rep_dim = 2``; cached like a run.
+
+    Trains with :func:`svddlib.training.train` in stages that resume from the run's own
+    checkpoint, so the snapshots lie on a single training trajectory. Returns
+    ``{"epochs", "features": {epoch: [[..]..]}, "labels", "center", "test_auc": {epoch: ..}}``.
+    """
+    epochs = sorted({int(e) for e in epochs})
+    if not epochs or epochs[0] < 0:
+        raise ValueError(f"epochs must be non-empty integers >= 0, got {epochs!r}")
+    config = {"data": data_spec, "net": net_spec, "train": train_cfg, "snapshots": epochs,
+              "max_points": max_points}
+
+    def run(folder):
+        import torch
+
+        from .data import to_tensors
+        from .metrics import auc
+        from .objectives import init_center
+        from .training import TrainConfig, compute_scores, train
+
+        data = build_data(**data_spec)
+        tensors, _ = to_tensors(data, "gcn-minmax")
+        x_test, labels = tensors["test"][:max_points], data.test.labels[:max_points]
+        net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
+        cfg = TrainConfig(**{**train_cfg, "progress": False})
+        net = build_network(net_spec.get("network", "lenet-mnist"), cfg.seed, **net_kwargs)
+        center = init_center(net, tensors["train"], eps=cfg.eps)
+        out = {"epochs": epochs, "features": {}, "test_auc": {}, "labels": labels.tolist(),
+               "center": center.tolist()}
+        for epoch in epochs:
+            if epoch > 0:
+                train(net, tensors["train"], cfg, n_epochs=epoch, center=center,
+                      checkpoint_dir=folder / "stages")
+            net.eval()
+            with torch.no_grad():
+                out["features"][str(epoch)] = net(x_test).tolist()
+            out["test_auc"][str(epoch)] = auc(labels, compute_scores(net, x_test, center))
+        shutil.rmtree(folder / "stages", ignore_errors=True)
+        return out
+
+    return load_or_run(name, mode, config, run, force=force)
 
 
 def summarize_collapse(frame, max_loss: float = 1e-4):

@@ -37,7 +37,8 @@ from .objectives import (OBJECTIVES, anomaly_scores, check_nu, init_center, radi
                          squared_distances, svdd_loss)
 from .regularizers import (REGULARIZERS, NoiseHead, noise_regularizer, variance_regularizer,
                            variance_threshold)
-from .weighting import WEIGHTINGS, AdaptiveWeight, FixedWeight, check_unit_interval
+from .weighting import (WEIGHTINGS, AdaptiveWeight, FixedWeight, GradNormWeight,
+                        check_unit_interval)
 
 __all__ = ["TrainConfig", "TrainResult", "train", "compute_scores", "resolve_device",
            "pretrain_autoencoder", "CHECKPOINT_NAME"]
@@ -67,7 +68,9 @@ class TrainConfig:
     labeled samples (Eq. 3); lr / lr_head: Adam learning rates of the network body and of the
     noise head g; weight_decay: lambda; regularizer: 'none' | 'noise' (Eq. 4, k tasks) |
     'variance' (Eq. 5, threshold d0 / 10^floor(epoch/r)); weighting: 'adaptive' (Eq. 7 with
-    alpha, beta, c0) | 'fixed' (c_t = fixed_weight); warm_up_n_epochs: soft-boundary epochs with
+    alpha, beta, c0) | 'fixed' (c_t = fixed_weight) | 'gradnorm' (Eq. 7 on the gradient norms
+    with respect to the features, not in the paper); c_min: floor on the adaptive / gradnorm
+    weight (0: the paper's scheme); warm_up_n_epochs: soft-boundary epochs with
     R = 0 before R is updated per minibatch; eps: centre eps trick; eps_semi: eps of Eq. (3);
     collapse_ratio: collapse threshold relative to the initial value (see module docstring);
     device: 'auto' (CUDA when available), 'cpu', 'cuda', 'cuda:1', ...
@@ -86,6 +89,7 @@ class TrainConfig:
     alpha: float = 0.9
     beta: float = 0.5
     c0: float = 0.0
+    c_min: float = 0.0
     d0: float = 0.1
     r: int = 3
     weighting: str = "adaptive"
@@ -107,7 +111,7 @@ class TrainConfig:
         check_nu(self.nu)
         for name in ("eta", "lr", "lr_head", "d0", "collapse_ratio"):
             _non_negative(name, getattr(self, name), strict=True)
-        for name in ("weight_decay", "c0", "fixed_weight", "eps", "eps_semi"):
+        for name in ("weight_decay", "c0", "c_min", "fixed_weight", "eps", "eps_semi"):
             _non_negative(name, getattr(self, name))
         check_unit_interval("alpha", self.alpha)
         check_unit_interval("beta", self.beta)
@@ -286,8 +290,7 @@ class _State:
         if self.head is not None:
             groups.append({"params": list(self.head.parameters()), "lr": cfg.lr_head})
         self.optimizer = torch.optim.Adam(groups, weight_decay=cfg.weight_decay)
-        self.weight = (AdaptiveWeight(cfg.alpha, cfg.beta, cfg.c0) if cfg.weighting == "adaptive"
-                       else FixedWeight(cfg.fixed_weight))
+        self.weight = _make_weight(cfg)
         self.shuffle_gen = torch.Generator().manual_seed(cfg.seed)
         self.noise_gen = torch.Generator().manual_seed(cfg.seed + 1)
         self.radius, self.epoch, self.history = 0.0, 0, []
@@ -323,6 +326,23 @@ class _State:
         self.best_epoch, self.best_val, self.best_radius, self.best_state = ck["best"]
         self.init_var, self.init_spread, self.initial_state = ck["initial"]
         self.collapse_epoch = ck["collapse_epoch"]
+
+
+def _make_weight(cfg: TrainConfig):
+    if cfg.weighting == "fixed":
+        return FixedWeight(cfg.fixed_weight)
+    kind = GradNormWeight if cfg.weighting == "gradnorm" else AdaptiveWeight
+    return kind(cfg.alpha, cfg.beta, cfg.c0, cfg.c_min)
+
+
+def _feature_grad_norms(feats: Tensor, l_svdd: Tensor, l_reg: Tensor) -> tuple[float, float]:
+    """||d L_SVDD / d phi|| and ||d L_reg / d phi|| over the minibatch (for 'gradnorm')."""
+    norms = []
+    for loss in (l_svdd, l_reg):
+        grad = (torch.autograd.grad(loss, feats, retain_graph=True, allow_unused=True)[0]
+                if loss.requires_grad else None)
+        norms.append(0.0 if grad is None else float(grad.norm()))
+    return norms[0], norms[1]
 
 
 def _copy_state(model: nn.Module) -> dict:
@@ -397,7 +417,9 @@ def _train_one_epoch(st: _State, x: Tensor, semi: Tensor | None) -> tuple[dict, 
         l_reg = _reg_loss(st, feats, threshold)
         c_t = 0.0
         if cfg.regularizer != "none":
-            c_t = st.weight.update(l_svdd.item(), l_reg.item())
+            values = (_feature_grad_norms(feats, l_svdd, l_reg) if cfg.weighting == "gradnorm"
+                      else (l_svdd.item(), l_reg.item()))
+            c_t = st.weight.update(*values)
         loss = l_svdd + c_t * l_reg if c_t else l_svdd
         if not math.isfinite(loss.item()):
             return stats.summary(), f"NaN/inf loss at epoch {st.epoch + 1}, iteration {it + 1}"

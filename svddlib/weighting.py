@@ -1,11 +1,41 @@
-"""Weighting of the regularizer: L_final = L_SVDD + c_t L_reg (Eq. (6) of Chong et al. 2020)."""
+"""Weighting of the regularizer: L_final = L_SVDD + c_t L_reg (Eq. (6) of Chong et al. 2020).
+
+Besides the paper's adaptive (Eq. 7) and fixed weights, two controls that cannot fade during a
+collapse: a floor ``c_min`` on the adaptive weight, and ``gradnorm``, the same moving average
+of the ratio of the two losses' *gradient norms* with respect to the features.
+"""
 from __future__ import annotations
 
 import math
 
-__all__ = ["WEIGHTINGS", "AdaptiveWeight", "FixedWeight", "check_unit_interval"]
+__all__ = ["WEIGHTINGS", "AdaptiveWeight", "FixedWeight", "GradNormWeight", "check_unit_interval",
+           "steady_state_weight", "lag_factor"]
 
-WEIGHTINGS = ("adaptive", "fixed")
+WEIGHTINGS = ("adaptive", "fixed", "gradnorm")
+
+
+def steady_state_weight(l_svdd: float, l_reg: float, beta: float = 0.5) -> float:
+    """Fixed point of Eq. (7) for a constant loss ratio: c = beta L_SVDD / L_reg.
+
+    So at the steady state c L_reg = beta L_SVDD: the regularization term is beta times the
+    SVDD loss, and it goes to zero together with L_SVDD during a collapse.
+    """
+    beta = check_unit_interval("beta", beta)
+    if not (math.isfinite(l_svdd) and math.isfinite(l_reg)) or l_svdd < 0 or l_reg <= 0:
+        raise ValueError(f"need finite losses with L_SVDD >= 0 and L_reg > 0, got {l_svdd!r}, {l_reg!r}")
+    return beta * l_svdd / l_reg
+
+
+def lag_factor(alpha: float, q: float) -> float:
+    """c_t / (beta rho_t) of Eq. (7) when the ratio rho falls by a factor q per iteration.
+
+    Unrolling c_t = (1 - alpha) sum_j alpha^j beta rho_{t-j} with rho_{t-j} = rho_t q^-j gives
+    (1 - alpha) / (1 - alpha / q) for alpha < q <= 1 (1 for a constant ratio, q = 1).
+    """
+    alpha = check_unit_interval("alpha", alpha)
+    if not alpha < q <= 1:
+        raise ValueError(f"need alpha < q <= 1 (the sum diverges otherwise), got alpha={alpha}, q={q!r}")
+    return (1.0 - alpha) / (1.0 - alpha / q)
 
 
 def check_unit_interval(name: str, value) -> float:
@@ -22,20 +52,26 @@ class AdaptiveWeight:
     minibatch; it returns c_t, the weight for that same iteration. Guard: when L_reg is zero
     (the variance hinge often is) or a loss is not finite, the ratio is undefined and c_t keeps
     its previous value; the regularizer then contributes nothing in that iteration anyway.
+
+    ``c_min`` > 0 is a floor (not in the paper): c_t = max(c_min, alpha c_{t-1} + ...), so the
+    weight cannot fade below c_min when L_SVDD collapses. The default 0 is the paper's scheme.
     """
 
-    def __init__(self, alpha: float = 0.9, beta: float = 0.5, c0: float = 0.0):
+    def __init__(self, alpha: float = 0.9, beta: float = 0.5, c0: float = 0.0, c_min: float = 0.0):
         self.alpha = check_unit_interval("alpha", alpha)
         self.beta = check_unit_interval("beta", beta)
-        if not math.isfinite(c0) or c0 < 0:
-            raise ValueError(f"c0 must be a finite number >= 0, got {c0!r}")
-        self.value = float(c0)
+        for name, v in (("c0", c0), ("c_min", c_min)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+        self.c_min = float(c_min)
+        self.value = max(float(c0), self.c_min)
 
     def update(self, l_svdd: float, l_reg: float) -> float:
         l_svdd, l_reg = float(l_svdd), float(l_reg)
         if l_reg > 0.0 and math.isfinite(l_reg) and math.isfinite(l_svdd):
             ratio = l_svdd / l_reg
             self.value = self.alpha * self.value + self.beta * (1.0 - self.alpha) * ratio
+            self.value = max(self.value, self.c_min)
         return self.value
 
     def state_dict(self) -> dict:
@@ -43,6 +79,16 @@ class AdaptiveWeight:
 
     def load_state_dict(self, state: dict) -> None:
         self.value = float(state["value"])
+
+
+class GradNormWeight(AdaptiveWeight):
+    """Gradient-norm balancing (a variant of Eq. (7), not in the paper).
+
+    The same recursion, fed with ||d L_SVDD / d phi|| and ||d L_reg / d phi|| (Frobenius norms of
+    the gradients with respect to the minibatch features) instead of the loss values, so the
+    weight balances the *pushes* on the features. For the variance hinge the ratio is at least
+    p (n - 1) / n whatever the scale of the features (notebook 43), so it cannot fade to zero.
+    """
 
 
 class FixedWeight:
