@@ -238,12 +238,15 @@ def _as_eval_set(pair, name: str, model: nn.Module):
 @torch.no_grad()
 def compute_scores(model: nn.Module, x, center: Tensor, radius: float = 0.0,
                    objective: str = "one-class", batch_size: int = 1024) -> np.ndarray:
-    """Anomaly scores (dist, or dist - R^2 for soft-boundary) in eval mode, as a float64 array."""
+    """Anomaly scores (dist, or dist - R^2 for soft-boundary) in eval mode, as a float64 array.
+
+    ``x`` is cast to the dtype of the model's parameters (float32, or float64 for a
+    ``model.double()`` copy, whose scores do not depend on the batch composition)."""
     device = center.device
     was_training = model.training
     model.eval()
     try:
-        x = torch.as_tensor(x, dtype=torch.float32)
+        x = torch.as_tensor(x).to(next(model.parameters()).dtype)
         dists = [squared_distances(model(b.to(device)), center).double().cpu()
                  for b in x.split(batch_size)]
     finally:
@@ -508,7 +511,7 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
     st = _State(model, x, semi, cfg, device, center)
     ck_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir else None
     if ck_path is not None and resume and ck_path.exists():
-        st.restore(torch.load(ck_path, map_location=device, weights_only=False))
+        st.restore(torch.load(ck_path, map_location=device, weights_only=True))
     stopped = _run_epochs(st, x, semi, val, test, ck_path)
     return _finish(st, stopped)
 
