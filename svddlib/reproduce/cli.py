@@ -1,0 +1,143 @@
+"""``python -m svddlib reproduce``: run the sweep of a paper artefact and write its tables.
+
+Examples::
+
+    python -m svddlib reproduce table4 --mode teach
+    python -m svddlib reproduce all --mode teach --executor process --workers 2
+    python -m svddlib reproduce table3 --mode paper --data-root /data/svdd \\
+        --executor dask --scheduler tcp://scheduler:8786 --seeds 0 1 2 3 4
+    python -m svddlib reproduce table1 --mode teach --dry-run
+
+Tables (CSV + Markdown of ours vs the paper's) go to ``<results>/tables/reproduce/<artefact>/
+<mode>/``, figures to ``<results>/figures/reproduce/``. Bad input (unknown artefact, missing
+dataset in paper mode, unreachable scheduler, empty seed list) is a one-line error, exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from ..modes import MODES
+from .runner import (EXECUTORS, _spec, check_datasets, check_seeds, connect_scheduler,
+                     local_cluster_client, plan_sweep, run_sweep)
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m svddlib reproduce", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("artefacts", nargs="+", metavar="ARTEFACT",
+                        help="table1 .. table6, fig1, fig2, or all")
+    parser.add_argument("--mode", choices=MODES, default=None,
+                        help="smoke | teach | paper (default: $SVDD_MODE, else teach)")
+    parser.add_argument("--data-root", type=Path, default=None,
+                        help="folder holding cifar10/, voc2012/, wikiart/ (as SVDD_DATA_ROOT)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="sequential")
+    parser.add_argument("--scheduler", default=None,
+                        help="Dask scheduler address, e.g. tcp://host:8786 (--executor dask)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes of --executor process / local dask (default 2)")
+    parser.add_argument("--seeds", type=int, nargs="*", default=None,
+                        help="seeds to run (default: the mode's seeds)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the run list and how many are cached; run nothing")
+    parser.add_argument("--force", action="store_true", help="retrain cached runs")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _artefact_names(requested: list[str]) -> list[str]:
+    from .specs import ARTEFACTS
+
+    names = list(ARTEFACTS) if "all" in requested else list(dict.fromkeys(requested))
+    for name in names:
+        _spec(name)  # ValueError naming the known artefacts
+    return names
+
+
+def _set_data_root(path: Path | None) -> None:
+    if path is None:
+        return
+    path = path.expanduser()
+    if not path.is_dir():
+        raise ValueError(f"--data-root {path} is not an existing folder; create it or point "
+                         "it at the folder holding cifar10/, voc2012/, wikiart/")
+    os.environ["SVDD_DATA_ROOT"] = str(path.resolve())
+
+
+def _dry_run(names, mode, args) -> None:
+    for name in names:
+        plan = plan_sweep(name, mode, seeds=args.seeds, data_root=args.data_root)
+        print(plan.to_string(index=False))
+        unique = plan.drop_duplicates("config_hash")
+        print(f"{name} ({mode}): {len(plan)} runs, {len(unique)} distinct, "
+              f"{int(unique['cached'].sum())} already cached\n")
+
+
+def _report(result) -> None:
+    from ..plotting import save_figure
+
+    paths = result.save()
+    print(f"\n{result.spec.title} ({result.mode} mode)\n")
+    print(result.table().to_markdown())
+    counts = result.runs["status"].value_counts().to_dict()
+    print(f"\nruns: {counts}; tables: {paths[0].parent}")
+    for _, row in result.failed().iterrows():
+        print(f"  failed: {row['row']} | {row['column']} | seed {row['seed']}: {row['error']}")
+    from . import plots
+
+    fig = plots.plot_comparison(result)
+    fig = getattr(fig, "figure", fig)
+    print(f"figure: {save_figure(fig, f'{result.artefact}_{result.mode}', SimpleNamespace(notebook='reproduce'))}")
+
+
+def _cli(argv=None) -> int:
+    from ..modes import resolve_mode
+
+    args = _parser().parse_args(argv)
+    mode = resolve_mode(args.mode)
+    check_seeds(args.seeds)
+    names = _artefact_names(args.artefacts)
+    _set_data_root(args.data_root)
+    if mode == "paper":
+        for name in names:
+            check_datasets(_spec(name).resolve(mode, seeds=args.seeds, data_root=args.data_root))
+    if args.dry_run:
+        _dry_run(names, mode, args)
+        return 0
+    if args.scheduler and args.executor != "dask":
+        raise ValueError("--scheduler needs --executor dask")
+    executor = args.executor
+    if executor == "dask":  # one client for every artefact; connect up front
+        executor = (connect_scheduler(args.scheduler) if args.scheduler
+                    else local_cluster_client(args.workers or 2))
+    try:
+        for name in names:
+            result = run_sweep(name, mode, seeds=args.seeds, executor=executor,
+                               n_workers=args.workers, data_root=args.data_root,
+                               force=args.force, progress=not args.no_progress)
+            _report(result)
+    finally:
+        if not isinstance(executor, str):
+            cluster = getattr(executor, "cluster", None)
+            executor.close()
+            if cluster is not None:
+                cluster.close()
+    return 0
+
+
+def main(argv=None) -> int:
+    """Entry point; returns 2 with a one-line error on bad input."""
+    try:
+        return _cli(argv)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

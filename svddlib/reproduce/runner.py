@@ -1,0 +1,407 @@
+"""Run the sweep of one paper artefact: resolve its runs, skip the cached ones, execute the rest
+sequentially, in a local process pool or on a Dask cluster, and collect a tidy runs frame.
+
+Every run goes through :func:`svddlib.cache.load_or_run` under
+``<results>/reproduce/<mode>/<config-hash>/`` with the hash of ``cache_config(run)`` (the
+computational part of the run, labels removed), so a killed sweep resumes where it stopped and a
+run shared by two tables is trained once. Cached runs are found before anything is submitted and
+are never shipped to a worker. A run that raises is recorded as ``failed`` with its error; the
+sweep goes on and nothing is cached for it (the tables show the cell as missing).
+
+Executors: ``"sequential"`` (default), ``"process"`` (a spawn-context process pool of
+``n_workers``, each limited to cores / n_workers torch threads), ``"dask"`` (a
+``distributed.Client`` on ``scheduler``, or a local cluster of ``n_workers`` processes when no
+address is given), a ``distributed.Client`` or any ``concurrent.futures.Executor``. Workers of a
+cluster must see the same results folder (a shared file system); the client also writes every
+returned result into its own cache, so a later re-run loads it either way.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable
+
+__all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "check_seeds",
+           "check_datasets", "connect_scheduler", "local_cluster_client"]
+
+EXECUTORS = ("sequential", "process", "dask")
+#: The cache name of every reproduce run: ``<results>/reproduce/<mode>/<hash>/``.
+CACHE_NAME = "reproduce"
+#: Seconds to wait for a Dask scheduler before giving up.
+CONNECT_TIMEOUT = 5
+_LABELS = ("artefact", "row", "column", "seed")
+
+
+# ----------------------------------------------------------------------------- planning
+def check_seeds(seeds) -> list[int] | None:
+    """``None`` (the mode's seeds) or a non-empty list of non-negative integers."""
+    if seeds is None:
+        return None
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("the seed list is empty: give at least one seed (e.g. --seeds 0 1 2) "
+                         "or leave it out to use the mode's seeds")
+    bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
+    if bad:
+        raise ValueError(f"seeds must be non-negative integers, got {bad}")
+    return seeds
+
+
+def _spec(artefact):
+    if isinstance(artefact, str):
+        from .specs import get_spec
+
+        return get_spec(artefact)
+    return artefact
+
+
+def _default_functions(execute, cache_config):
+    if execute is None or cache_config is None:
+        from . import execute as default
+
+        execute = execute or default.execute_run
+        cache_config = cache_config or default.cache_config
+    return execute, cache_config
+
+
+@dataclass
+class _Planned:
+    runs: list            # the run dicts of the spec, in its order
+    configs: list         # cache_config(run) of each run
+    keys: list            # their config hashes
+    unique: dict          # hash -> (config, first run with that hash)
+
+
+def _plan(spec, mode, seeds, data_root, overrides, cache_config) -> _Planned:
+    from ..cache import config_hash
+
+    runs = spec.resolve(mode, seeds=check_seeds(seeds), data_root=data_root, overrides=overrides)
+    if not runs:
+        raise ValueError(f"{spec.name} resolves to no runs in {mode} mode with these options")
+    configs = [cache_config(run) for run in runs]
+    keys = [config_hash(c) for c in configs]
+    unique = {}
+    for key, cfg, run in zip(keys, configs, runs):
+        unique.setdefault(key, (cfg, run))
+    return _Planned(runs, configs, keys, unique)
+
+
+def _cached_metrics(mode: str, config: dict) -> dict | None:
+    from ..cache import run_dir
+
+    path = run_dir(CACHE_NAME, mode, config) / "metrics.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=None,
+               cache_config: Callable | None = None):
+    """The run list of a sweep without running anything: a DataFrame with the labels, the
+    config hash and whether the run is already cached (what ``--dry-run`` prints)."""
+    import pandas as pd
+
+    from ..modes import resolve_mode
+
+    mode = resolve_mode(mode)
+    spec = _spec(artefact)
+    _, cache_config = _default_functions(lambda run, folder=None: {}, cache_config)
+    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
+    cached = {k: _cached_metrics(mode, cfg) is not None for k, (cfg, _) in plan.unique.items()}
+    return pd.DataFrame([{**{k: run.get(k) for k in _LABELS}, "kind": run.get("kind"),
+                          "config_hash": key, "cached": cached[key]}
+                         for run, key in zip(plan.runs, plan.keys)])
+
+
+def _datasets_of(obj) -> set[str]:
+    """Every value of a ``dataset`` key anywhere inside a run dict."""
+    found = set()
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key == "dataset" and isinstance(value, str):
+                found.add(value)
+            else:
+                found |= _datasets_of(value)
+    elif isinstance(obj, (list, tuple)):
+        for value in obj:
+            found |= _datasets_of(value)
+    return found
+
+
+def check_datasets(runs, data_root=None) -> None:
+    """Raise a one-line ValueError naming the fix when a downloaded dataset that ``runs`` need
+    is not under ``data_root`` (default ``$SVDD_DATA_ROOT`` or ``<project>/data``)."""
+    from ..data.registry import DOWNLOADED, dataset_key, missing_dataset
+
+    needed = sorted({dataset_key(d) for run in runs for d in _datasets_of(run)} & set(DOWNLOADED))
+    for name in needed:
+        message = missing_dataset(name, None if data_root is None else Path(data_root) / name)
+        if message:
+            raise ValueError(f"{message.rstrip('.')}. Pass --data-root DIR (or set "
+                             "SVDD_DATA_ROOT) to the folder holding cifar10/, voc2012/, "
+                             "wikiart/; download notes: data/README.md")
+
+
+# ----------------------------------------------------------------------------- one run
+def _limit_threads(threads: int | None) -> None:
+    """Use ``threads`` torch / OpenMP threads in this process (no oversubscription)."""
+    if not threads:
+        return
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _run_one(task: dict) -> dict:
+    """Execute one run through the cache (in whatever process the executor chose).
+
+    Never raises for a failing run: returns ``status`` 'failed' and the error instead.
+    """
+    from ..cache import load_or_run
+
+    if task.get("results_root"):
+        os.environ["SVDD_RESULTS_ROOT"] = task["results_root"]
+    if task.get("data_root"):
+        os.environ["SVDD_DATA_ROOT"] = task["data_root"]
+    _limit_threads(task.get("threads"))
+    start = time.perf_counter()
+    execute, run = task["execute"], task["run"]
+    try:
+        metrics = load_or_run(CACHE_NAME, task["mode"], task["config"],
+                              lambda folder: execute(run, folder), force=task["force"])
+        status, error = "trained", None
+    except Exception as err:  # a failed run must not stop the sweep
+        metrics, status = {}, "failed"
+        error = f"{type(err).__name__}: {err}".splitlines()[0]
+    return {"key": task["key"], "status": status, "metrics": metrics, "error": error,
+            "seconds": time.perf_counter() - start}
+
+
+# ----------------------------------------------------------------------------- executors
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def connect_scheduler(address: str, timeout: float = CONNECT_TIMEOUT):
+    """A ``distributed.Client`` on ``address``; a clear ValueError when it cannot be reached."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise ValueError(f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s "
+                         f"({type(err).__name__}); start one (`dask scheduler`) and pass its "
+                         "address, e.g. --scheduler tcp://host:8786") from None
+
+
+def local_cluster_client(n_workers: int):
+    """A ``distributed.Client`` on a new local cluster of ``n_workers`` single-thread processes."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    return Client(cluster)
+
+
+def _is_dask_client(obj) -> bool:
+    return type(obj).__name__ == "Client" and hasattr(obj, "submit") and hasattr(obj, "gather")
+
+
+class _Runner:
+    """Submits tasks to the chosen executor and yields their results as they finish."""
+
+    def __init__(self, executor, scheduler, n_workers):
+        self.owned, self.client, self.pool = None, None, None
+        if scheduler and executor != "dask":
+            raise ValueError("--scheduler needs --executor dask")
+        n_workers = 2 if n_workers is None else n_workers
+        if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+            raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
+        self.threads = max(1, _cores() // n_workers)
+        if _is_dask_client(executor):
+            self.client, self.threads = executor, None
+        elif isinstance(executor, Executor):
+            self.pool = executor
+        elif executor == "dask":
+            self.client = (connect_scheduler(scheduler) if scheduler
+                           else local_cluster_client(n_workers))
+            self.owned = self.client
+            self.threads = None if scheduler else 1
+        elif executor == "process":
+            import multiprocessing
+
+            self.pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(
+                "spawn"), initializer=_limit_threads, initargs=(self.threads,))
+            self.owned = self.pool
+        elif executor == "sequential":
+            self.threads = None
+        else:
+            raise ValueError(f"unknown executor {executor!r}; choose one of {EXECUTORS}, "
+                             "a distributed.Client or a concurrent.futures.Executor")
+
+    def map(self, tasks: list[dict]):
+        for task in tasks:
+            task["threads"] = self.threads
+        if self.client is not None:
+            from distributed import as_completed as dask_completed
+
+            futures = [self.client.submit(_run_one, t, pure=False) for t in tasks]
+            for future in dask_completed(futures):
+                yield future.result()
+        elif self.pool is not None:
+            futures = [self.pool.submit(_run_one, t) for t in tasks]
+            for future in as_completed(futures):
+                yield future.result()
+        else:  # in this process: its environment stays as it is
+            for task in tasks:
+                yield _run_one({**task, "results_root": None, "data_root": None})
+
+    def close(self):
+        if self.owned is self.client and self.client is not None:
+            cluster = getattr(self.client, "cluster", None)
+            self.client.close()
+            if cluster is not None:
+                cluster.close()
+        elif self.owned is not None:
+            self.owned.shutdown()
+
+
+# ----------------------------------------------------------------------------- the sweep
+def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", scheduler=None,
+              n_workers=None, data_root=None, overrides=None, force: bool = False,
+              progress: bool = True, execute: Callable | None = None,
+              cache_config: Callable | None = None) -> "SweepResult":
+    """Run (or load) every run of ``artefact`` (a name of :data:`ARTEFACTS` or a spec) in
+    ``mode`` and return a :class:`SweepResult`.
+
+    ``seeds``/``data_root``/``overrides`` go to ``spec.resolve``; ``executor``: see the module
+    docstring; ``force`` retrains cached runs. ``execute(run, folder) -> metrics`` and
+    ``cache_config(run) -> dict`` default to :mod:`svddlib.reproduce.execute`.
+    """
+    from tqdm.auto import tqdm
+
+    from ..modes import resolve_mode
+    from ..paths import results_root
+
+    mode = resolve_mode(mode)
+    spec = _spec(artefact)
+    execute, cache_config = _default_functions(execute, cache_config)
+    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
+    if mode == "paper":  # before anything runs, not as one failed run per cell
+        check_datasets(plan.runs, data_root)
+    outcomes, tasks = {}, []
+    for key, (cfg, run) in plan.unique.items():
+        cached = None if force else _cached_metrics(mode, cfg)
+        if cached is not None:
+            outcomes[key] = {"status": "cached", "metrics": cached, "error": None, "seconds": 0.0}
+        else:
+            tasks.append({"key": key, "mode": mode, "config": cfg, "run": run,
+                          "execute": execute, "force": force,
+                          "results_root": str(results_root()),
+                          "data_root": None if data_root is None else str(data_root)})
+    counts = {"trained": 0, "cached": len(outcomes), "failed": 0}
+    bar = tqdm(total=len(plan.unique), initial=len(outcomes), disable=not progress,
+               desc=f"{spec.name} ({mode})", unit="run")
+    bar.set_postfix(counts)
+    runner = _Runner(executor, scheduler, n_workers) if tasks else None
+    try:
+        for out in (runner.map(tasks) if runner else ()):
+            if out["status"] == "trained":  # make sure the client's cache has it as well
+                out["metrics"] = _store_locally(mode, plan.unique[out["key"]][0], out["metrics"])
+            outcomes[out["key"]] = out
+            counts[out["status"]] += 1
+            bar.update(1)
+            bar.set_postfix(counts)
+    finally:
+        bar.close()
+        if runner is not None:
+            runner.close()
+    return SweepResult(spec, mode, _runs_frame(spec, plan, outcomes),
+                       {k: v["metrics"] for k, v in outcomes.items()})
+
+
+def _store_locally(mode: str, config: dict, metrics: dict) -> dict:
+    from ..cache import load_or_run
+
+    return load_or_run(CACHE_NAME, mode, config, lambda folder: metrics)
+
+
+def _scalar(value) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _runs_frame(spec, plan: _Planned, outcomes: dict):
+    import pandas as pd
+
+    metric = getattr(spec, "metric", "auc")
+    rows = []
+    for run, key in zip(plan.runs, plan.keys):
+        out = outcomes[key]
+        metrics = out["metrics"] or {}
+        extra = {k: v for k, v in metrics.items() if _scalar(v) and k not in _LABELS}
+        rows.append({**{k: run.get(k) for k in _LABELS}, "kind": run.get("kind"),
+                     "status": out["status"],
+                     "auc": metrics.get(metric) if out["status"] != "failed" else None,
+                     "error": out["error"], "seconds": out["seconds"], "config_hash": key,
+                     **{k: v for k, v in extra.items() if k not in ("auc", "error", "status")}})
+    frame = pd.DataFrame(rows)
+    frame["auc"] = pd.to_numeric(frame["auc"], errors="coerce")
+    return frame
+
+
+@dataclass
+class SweepResult:
+    """What :func:`run_sweep` returns: the tidy per-run frame and the paper-layout tables."""
+
+    spec: object
+    mode: str
+    runs: object                                   # pandas DataFrame, one row per run
+    metrics: dict = field(default_factory=dict, repr=False)  # config hash -> full metrics
+
+    @property
+    def artefact(self) -> str:
+        return self.spec.name
+
+    def means(self):
+        from . import aggregate
+
+        return aggregate.means(self.runs, self.spec)
+
+    def stds(self):
+        from . import aggregate
+
+        return aggregate.stds(self.runs, self.spec)
+
+    def table(self):
+        from . import aggregate
+
+        return aggregate.table(self.runs, self.spec)
+
+    def comparison(self):
+        from . import aggregate
+
+        return aggregate.comparison(self.runs, self.spec)
+
+    def failed(self):
+        """The failed runs with their errors."""
+        return self.runs[self.runs["status"] == "failed"]
+
+    def save(self, folder=None) -> list[Path]:
+        """CSV + Markdown of :meth:`table`, :meth:`comparison` and the runs under ``folder``
+        (default ``<results>/tables/reproduce/<artefact>/<mode>/``); returns the CSV paths."""
+        from ..plotting import save_table
+
+        # save_table writes under <tables>/<cfg.notebook>; an absolute folder replaces that root
+        where = SimpleNamespace(notebook=str(folder) if folder is not None
+                                else f"reproduce/{self.artefact}/{self.mode}")
+        frames = {"table": self.table(), "comparison": self.comparison(),
+                  "runs": self.runs.set_index(list(_LABELS))}
+        return [save_table(df, name, where) for name, df in frames.items()]
