@@ -10,6 +10,7 @@ Command line::
     python -m svddlib.course list
     python -m svddlib.course run                       # every notebook, mode from $SVDD_MODE or teach
     python -m svddlib.course run 30_hypersphere_collapse --mode smoke -p lr 0.01 -p n_epochs 5
+    python -m svddlib.course site                      # the executed course as HTML (svddlib.site)
 """
 from __future__ import annotations
 
@@ -246,7 +247,15 @@ def _cli(argv=None) -> int:
     run.add_argument("--output-dir", type=Path, default=None)
     run.add_argument("--cell-timeout", type=int, default=None,
                      help="seconds per cell (default by mode: smoke 300, teach 1800, paper 86400)")
+    site_cmd = sub.add_parser("site", help="build the executed course as a static HTML book "
+                                            "under results/site/ (executes only what is missing)")
+    site_cmd.add_argument("names", nargs="*", help="notebooks to publish (default: all available)")
+    site_cmd.add_argument("--mode", choices=MODES, default=None)
     args = parser.parse_args(argv)
+    if args.command == "site":
+        from .site import site_cli
+
+        return site_cli(args.names, args.mode)
     if args.command == "list":
         for spec in NOTEBOOKS.values():
             status = "ready" if spec.name in available_notebooks() else "planned"
