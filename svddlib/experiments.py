@@ -112,6 +112,37 @@ def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs
     return summary
 
 
+def train_deep_svdd(folder, data_spec: dict, net_spec: dict, train_cfg: dict, *,
+                    pretrain_epochs: int = 0, preprocessing: str = "gcn-minmax",
+                    keep_scores: bool = False, checkpoints=None) -> dict:
+    """Train one Deep SVDD run without the cache: the summary dict of :func:`run_deep_svdd`
+    (weights saved to ``folder / 'model.pt'``). The experiment runner caches it itself."""
+    from pathlib import Path
+
+    return _train_and_summarise(Path(folder), data_spec, net_spec, train_cfg, pretrain_epochs,
+                                preprocessing, keep_scores, checkpoints)
+
+
+def best_before_collapse(history: list, key: str = "test_auc") -> float:
+    """The best ``key`` (e.g. test AUC) over the epochs before the first collapsed one.
+
+    This is what Table V and Fig. 1 of the paper report at high learning rates ("the test
+    performances of the best performing model before the hypersphere collapses"). Epochs with
+    ``collapsed`` false that come before the first flagged epoch count; without any collapse,
+    all epochs count; when already the first epoch is flagged, that epoch's value is returned
+    (no model before it was evaluated). NaN values are skipped; NaN when none is left.
+    """
+    if not history:
+        raise ValueError("history is empty: no epoch was recorded")
+    before = []
+    for record in history:
+        if record.get("collapsed"):
+            break
+        before.append(record)
+    values = [float(r[key]) for r in (before or history[:1]) if r[key] == r[key]]
+    return max(values) if values else float("nan")
+
+
 def run_deep_svdd(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg: dict, *,
                   pretrain_epochs: int = 0, preprocessing: str = "gcn-minmax",
                   keep_scores: bool = True, force: bool = False) -> dict:

@@ -55,12 +55,23 @@ class LeNetMNIST(_LeNet):
 
 
 class LeNetCIFAR(_LeNet):
-    """LeNet for 32x32 colour images: 32, 64 and 128 conv channels, rep_dim 128 by default."""
+    """LeNet for 32x32 colour images: 32, 64 and 128 conv channels, rep_dim 128 by default.
+
+    ``channels`` (three integers) narrows or widens the conv blocks, e.g. (8, 16, 32) for a
+    network about 12x cheaper that trains in about a second on a CPU (the runner's teach mode).
+    """
 
     input_shape = (3, 32, 32)
     channels = (32, 64, 128)
 
-    def __init__(self, bias=False, batchnorm=True, activation="leaky_relu", rep_dim=128):
+    def __init__(self, bias=False, batchnorm=True, activation="leaky_relu", rep_dim=128,
+                 channels=None):
+        if channels is not None:
+            channels = tuple(channels)
+            if len(channels) != 3 or any(isinstance(c, bool) or not isinstance(c, int) or c < 1
+                                         for c in channels):
+                raise ValueError(f"channels must be three integers >= 1, got {channels!r}")
+            self.channels = channels
         super().__init__(bias, batchnorm, activation, rep_dim)
 
 

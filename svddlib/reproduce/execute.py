@@ -1,0 +1,105 @@
+"""Execute ONE run dict of an :class:`~svddlib.reproduce.specs.ArtefactSpec` (no caching).
+
+:func:`cache_config` is the part of a run that determines its result (what the cache hashes):
+the labels of its cell and where the data live are dropped, so a run shared by two artefacts
+is trained once. :func:`execute_run` trains a Deep SVDD variant
+(:func:`svddlib.experiments.train_deep_svdd`) or fits a baseline
+(:func:`svddlib.baselines.run_baseline`) and returns JSON-able metrics, AUCs in %:
+
+``auc``                  test AUC at the epoch of best validation AUC (the paper's protocol);
+``auc_last``             test AUC after the last epoch;
+``auc_before_collapse``  best test AUC before the first collapsed epoch (Table V, Fig. 1;
+                         :func:`svddlib.experiments.best_before_collapse`);
+``val_auc``              validation AUC of the selected epoch / hyperparameters;
+plus ``best_epoch``, ``collapse_epoch``, ``collapsed``, ``n_train``/``n_val``/``n_test``,
+``seconds`` and the per-epoch ``history`` (Deep SVDD). Baselines have no epochs: their
+``auc_last`` and ``auc_before_collapse`` equal ``auc``.
+"""
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["LABEL_KEYS", "cache_config", "execute_run", "data_spec_of"]
+
+#: Keys of a run dict that label it (or say where data live) and do not change its result.
+LABEL_KEYS = ("artefact", "row", "column", "seed", "mode", "notes", "group", "choice",
+              "data_root")
+_PAPER_DATASETS = ("cifar10", "voc2012", "wikiart")
+
+
+def cache_config(run: dict) -> dict:
+    """The computational part of ``run``: every key but :data:`LABEL_KEYS` (a deep copy)."""
+    if not isinstance(run, dict) or "kind" not in run:
+        raise ValueError("a run must be a dict with a 'kind' ('deep_svdd' or 'baseline'), as "
+                         "ArtefactSpec.resolve returns")
+    return {k: copy.deepcopy(v) for k, v in run.items() if k not in LABEL_KEYS}
+
+
+def data_spec_of(run: dict) -> dict:
+    """The run's data spec for :func:`svddlib.experiments.build_data`, with the loader's
+    ``root`` (``<data_root>/<dataset>``) when the run names a data root."""
+    spec = copy.deepcopy(run["data"])
+    root = run.get("data_root")
+    if root is not None and spec.get("dataset") in _PAPER_DATASETS:
+        spec["root"] = str(Path(root) / spec["dataset"])
+    return spec
+
+
+def _percent(x):
+    return None if x is None else 100.0 * float(x)
+
+
+def _deep_svdd(run: dict, folder: Path) -> dict:
+    from ..experiments import best_before_collapse, train_deep_svdd
+
+    summary = train_deep_svdd(folder, data_spec_of(run), run["net"], run["train"],
+                              pretrain_epochs=run.get("pretrain_epochs", 0),
+                              preprocessing=run.get("preprocessing", "gcn-minmax"))
+    history = summary["history"]
+    return {"auc": _percent(summary["test_auc_best"]),
+            "auc_last": _percent(summary["test_auc_last"]),
+            "auc_before_collapse": _percent(best_before_collapse(history)) if history else None,
+            "val_auc": _percent(summary["val_auc_best"]),
+            "best_epoch": summary["best_epoch"], "collapse_epoch": summary["collapse_epoch"],
+            "collapsed": bool(summary["collapsed"]), "stopped_reason": summary["stopped_reason"],
+            "n_train": summary["n_train"], "n_val": summary["n_val"],
+            "n_test": summary["n_test"], "history": history}
+
+
+def _baseline(run: dict) -> dict:
+    from ..baselines import run_baseline
+    from ..experiments import build_data
+
+    data = build_data(**data_spec_of(run))
+    result = run_baseline(run["method"], data, run["baseline"])
+    auc = _percent(result["test_auc"])
+    return {"auc": auc, "auc_last": auc, "auc_before_collapse": auc,
+            "val_auc": _percent(result["val_auc"]), "best_epoch": None, "collapse_epoch": None,
+            "collapsed": False, "selected": result.get("selected", {}),
+            "n_train": result["n_train"], "n_val": result["n_val"],
+            "n_test": result.get("n_test")}
+
+
+def execute_run(run: dict, folder=None) -> dict:
+    """Train / fit one run and return its metrics (see the module docstring).
+
+    ``folder``: where weights may be written (the cache's work folder); a temporary folder
+    when None. Raises on bad input or a failed run; the sweep runner records that as failed.
+    """
+    kind = cache_config(run)["kind"]
+    start = time.perf_counter()
+    if kind == "deep_svdd":
+        if folder is None:
+            with tempfile.TemporaryDirectory() as tmp:
+                metrics = _deep_svdd(run, Path(tmp))
+        else:
+            metrics = _deep_svdd(run, Path(folder))
+    elif kind == "baseline":
+        metrics = _baseline(run)
+    else:
+        raise ValueError(f"unknown run kind {kind!r}; expected 'deep_svdd' or 'baseline'")
+    metrics["seconds"] = time.perf_counter() - start
+    return metrics
