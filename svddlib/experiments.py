@@ -18,7 +18,8 @@ import numpy as np
 from .cache import load_or_run, run_dir
 
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
-           "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots"]
+           "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots",
+           "load_model"]
 
 #: The Deep SVDD variants compared in Tables I-VI of Chong et al. (2020).
 VARIANTS = {
@@ -154,9 +155,8 @@ def run_deep_svdd(name: str, mode: str, data_spec: dict, net_spec: dict, train_c
     AUCs at the best validation epoch and at the last epoch, the collapse flag and, with
     ``keep_scores``, the test scores and labels.
     """
-    config = {"data": data_spec, "net": net_spec, "train": train_cfg,
-              "pretrain_epochs": pretrain_epochs, "preprocessing": preprocessing,
-              "keep_scores": keep_scores}
+    config = _run_config(data_spec, net_spec, train_cfg, pretrain_epochs, preprocessing,
+                         keep_scores)
     checkpoints = run_dir(name, mode, config).with_suffix(".ckpt")
 
     def run(folder):
@@ -166,6 +166,47 @@ def run_deep_svdd(name: str, mode: str, data_spec: dict, net_spec: dict, train_c
     summary = load_or_run(name, mode, config, run, force=force)
     shutil.rmtree(checkpoints, ignore_errors=True)
     return summary
+
+
+def _run_config(data_spec, net_spec, train_cfg, pretrain_epochs, preprocessing, keep_scores):
+    """The cache key of one :func:`run_deep_svdd` run."""
+    return {"data": data_spec, "net": net_spec, "train": train_cfg,
+            "pretrain_epochs": pretrain_epochs, "preprocessing": preprocessing,
+            "keep_scores": keep_scores}
+
+
+def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg: dict, *,
+               pretrain_epochs: int = 0, preprocessing: str = "gcn-minmax",
+               keep_scores: bool = True, device="cpu"):
+    """The trained model of a cached :func:`run_deep_svdd` run (same arguments), as a
+    :class:`~svddlib.training.TrainResult` in eval mode: ``.score(x)`` gives anomaly scores.
+
+    The weights are read with ``torch.load(weights_only=True)`` (no code from the file runs).
+    A FileNotFoundError says so when the run is not in the cache.
+    """
+    import json
+
+    import torch
+
+    from .models import build_model
+    from .training import TrainConfig, TrainResult
+
+    config = _run_config(data_spec, net_spec, train_cfg, pretrain_epochs, preprocessing,
+                         keep_scores)
+    folder = run_dir(name, mode, config)
+    if not (folder / "metrics.json").exists() or not (folder / "model.pt").exists():
+        raise FileNotFoundError(f"no cached run with this configuration in {folder}; "
+                                "run run_deep_svdd with the same arguments first")
+    saved = torch.load(folder / "model.pt", map_location=device, weights_only=True)
+    summary = json.loads((folder / "metrics.json").read_text())
+    net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
+    model = build_model(net_spec.get("network", "lenet-mnist"), **net_kwargs)
+    model.load_state_dict(saved["model"])
+    model.to(device).eval()
+    keys = ("best_epoch", "val_auc_best", "test_auc_best", "test_auc_last", "collapse_epoch")
+    return TrainResult(model=model, center=saved["center"].to(device), radius=saved["radius"],
+                       history=summary["history"], config=TrainConfig(**summary["config"]),
+                       **{k: summary[k] for k in keys})
 
 
 def run_variants(name: str, mode: str, variants: dict, data_spec: dict, net_spec: dict,
@@ -199,6 +240,8 @@ def run_variants(name: str, mode: str, variants: dict, data_spec: dict, net_spec
         frame.insert(0, "variant", label)
         frame["feature_var_rel"] = frame["feature_var"] / summary["initial_feature_var"]
         frame["score_spread_rel"] = frame["score_spread"] / summary["initial_score_spread"]
+        if "val_score_spread" in frame:  # eval mode, fixed weights (see eval_collapsed)
+            frame["val_score_spread_rel"] = frame["val_score_spread"] / summary["initial_score_spread"]
         for key in ("collapse_epoch", "best_epoch", "test_auc_best", "test_auc_last"):
             frame[key] = summary[key]
         frames.append(frame)
@@ -275,7 +318,7 @@ def feature_snapshots(name: str, mode: str, data_spec: dict, net_spec: dict, tra
     return load_or_run(name, mode, config, run, force=force)
 
 
-def summarize_collapse(frame, max_loss: float = 1e-4):
+def summarize_collapse(frame, max_loss: float = 1e-4, ratio: float = 1e-3):
     """One row per variant of a :func:`run_variants` frame: the last epoch's values and the kind
     of end state.
 
@@ -284,7 +327,8 @@ def summarize_collapse(frame, max_loss: float = 1e-4):
     is below ``max_loss`` (the features sit on the centre: the trivial minimiser of Eq. 2);
     ``'constant map off c'`` when flagged with a larger loss (e.g. a bias-free network whose
     ReLUs all died maps everything to 0, with loss ||c||^2 >= p eps^2, at least 0.01 with the
-    default eps 0.1); otherwise ``'no collapse'``.
+    default eps 0.1); otherwise ``'no collapse'``. A run also counts as flagged when its last
+    ``val_score_spread_rel`` (eval mode, see :func:`eval_collapsed`) is below ``ratio``.
     """
     import pandas as pd
 
@@ -295,9 +339,11 @@ def summarize_collapse(frame, max_loss: float = 1e-4):
         group = group.sort_values("epoch")
         first, last = group.iloc[0], group.iloc[-1]
         onto_c = last["l_svdd"] < max_loss
-        outcome = ("no collapse" if not last["collapsed"]
+        by_eval = bool("val_score_spread_rel" in group and last["val_score_spread_rel"] < ratio)
+        flagged = bool(last["collapsed"]) or by_eval
+        outcome = ("no collapse" if not flagged
                    else "collapse onto c" if onto_c else "constant map off c")
-        rows.append({"variant": label, "outcome": outcome,
+        rows.append({"variant": label, "outcome": outcome, "eval_collapsed": by_eval,
                      "feature_var_rel": last["feature_var_rel"],
                      "score_spread_rel": last["score_spread_rel"],
                      "l_svdd_first": first["l_svdd"], "l_svdd_last": last["l_svdd"],

@@ -397,10 +397,39 @@ def _reg_loss(st: _State, feats: Tensor, threshold: float) -> Tensor:
     return feats.new_zeros(())
 
 
+#: Iterations between two host-side checks for a NaN/inf loss, per device type. The check waits
+#: for the device, so on a GPU it runs every few steps (and at the end of every epoch); the first
+#: bad iteration is tracked on the device either way. On the CPU waiting costs nothing.
+NAN_CHECK_EVERY = {"cpu": 1, "cuda": 25}
+
+
+def _weight(st: _State, feats: Tensor, l_svdd: Tensor, l_reg: Tensor):
+    """c_t of Eq. (6) for this iteration. The adaptive weight of Eq. (7) stays a tensor on the
+    device (no host sync per step); the fixed weight is a constant."""
+    if st.cfg.weighting == "gradnorm":
+        return st.weight.update(*_feature_grad_norms(feats, l_svdd, l_reg))
+    if st.cfg.weighting == "adaptive":
+        return st.weight.update_tensor(l_svdd, l_reg).float()
+    return st.weight.value
+
+
+def _nan_message(st: _State, first_bad: Tensor) -> str:
+    return f"NaN/inf loss at epoch {st.epoch + 1}, iteration {int(first_bad) + 1}"
+
+
 def _record_initial(st: _State, shifted: Tensor, dist: Tensor) -> None:
     if math.isnan(st.init_var) and shifted.shape[0] >= 2:
         st.init_var = float(shifted.double().var(dim=0, unbiased=True).mean())
         st.init_spread = float(dist.double().std(unbiased=True))
+
+
+def _minibatches(perm: Tensor, batch_size: int) -> list:
+    """``perm`` in chunks of ``batch_size``; a last chunk of one sample joins the one before
+    (BatchNorm cannot normalise a single sample in train mode)."""
+    chunks = list(perm.split(batch_size))
+    if len(chunks) > 1 and len(chunks[-1]) == 1:
+        chunks[-2:] = [torch.cat(chunks[-2:])]
+    return chunks
 
 
 def _train_one_epoch(st: _State, x: Tensor, semi: Tensor | None) -> tuple[dict, str | None]:
@@ -411,21 +440,20 @@ def _train_one_epoch(st: _State, x: Tensor, semi: Tensor | None) -> tuple[dict, 
     update_radius = cfg.objective == "soft-boundary" and st.epoch >= cfg.warm_up_n_epochs
     stats = _EpochStats(st.center.shape[0], st.device)
     perm = torch.randperm(x.shape[0], generator=st.shuffle_gen)
-    for it, idx in enumerate(perm.split(cfg.batch_size)):
+    first_bad = torch.tensor(-1, device=st.device)  # first iteration with a NaN/inf loss
+    check_every = NAN_CHECK_EVERY.get(st.device.type, NAN_CHECK_EVERY["cuda"])
+    for it, idx in enumerate(_minibatches(perm, cfg.batch_size)):
         xb = x[idx.to(x.device)].to(st.device, non_blocking=True)
         sb = None if semi is None else semi[idx].to(st.device)
         feats = model(xb)
         l_svdd = svdd_loss(feats, st.center, cfg.objective, st.radius, cfg.nu, sb, cfg.eta,
                            cfg.eps_semi)
         l_reg = _reg_loss(st, feats, threshold)
-        c_t = 0.0
-        if cfg.regularizer != "none":
-            values = (_feature_grad_norms(feats, l_svdd, l_reg) if cfg.weighting == "gradnorm"
-                      else (l_svdd.item(), l_reg.item()))
-            c_t = st.weight.update(*values)
-        loss = l_svdd + c_t * l_reg if c_t else l_svdd
-        if not math.isfinite(loss.item()):
-            return stats.summary(), f"NaN/inf loss at epoch {st.epoch + 1}, iteration {it + 1}"
+        c_t = _weight(st, feats, l_svdd, l_reg) if cfg.regularizer != "none" else 0.0
+        loss = l_svdd + c_t * l_reg if isinstance(c_t, Tensor) or c_t else l_svdd
+        first_bad = torch.where(~torch.isfinite(loss.detach()) & (first_bad < 0), it, first_bad)
+        if (it + 1) % check_every == 0 and int(first_bad) >= 0:
+            return stats.summary(), _nan_message(st, first_bad)
         with torch.no_grad():
             shifted = feats.detach() - st.center
             dist = (shifted * shifted).sum(1)
@@ -434,8 +462,10 @@ def _train_one_epoch(st: _State, x: Tensor, semi: Tensor | None) -> tuple[dict, 
         loss.backward()
         st.optimizer.step()
         if update_radius:
-            st.radius = radius_quantile(dist, cfg.nu)
+            st.radius = radius_quantile(dist, cfg.nu, as_tensor=True)  # stays on the device
         stats.add(shifted, dist, l_svdd, l_reg)
+    if int(first_bad) >= 0:
+        return stats.summary(), _nan_message(st, first_bad)
     out = stats.summary()
     out.update(c_t=st.weight.value if cfg.regularizer != "none" else 0.0, reg_threshold=threshold)
     return out, None
@@ -524,6 +554,7 @@ def _run_epochs(st: _State, x, semi, val, test, ck_path) -> str | None:
     for _ in bar:
         t0 = time.perf_counter()
         stats, nan_msg = _train_one_epoch(st, x, semi)
+        st.radius = float(st.radius)
         if nan_msg:
             warnings.warn(f"{nan_msg}: training stopped; the model of the best epoch "
                           f"({st.best_epoch}) is kept", RuntimeWarning, stacklevel=3)

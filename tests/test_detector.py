@@ -1,14 +1,18 @@
-"""scikit-learn compatible DeepSVDD estimator: API conventions, clone, parameter checks."""
+"""scikit-learn compatible DeepSVDD estimator: conventions, validation-based epoch choice,
+pretraining, warm start, soft-boundary radius, seeding, option checks, tabular use."""
+import random
+
 import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from svddlib.detector import DeepSVDD
+from svddlib.detector import AUTO_STEPS, DeepSVDD, resolve_n_epochs
 
 torch.set_num_threads(1)
-FAST = dict(net="mlp", hidden_dims=(8,), rep_dim=4, n_epochs=3, lr=1e-3, batch_size=32)
+FAST = dict(net="mlp", hidden_dims=(8,), rep_dim=4, n_epochs=3, lr=1e-3, batch_size=32,
+            random_state=0)
 
 
 def _data(seed=0):
@@ -16,6 +20,11 @@ def _data(seed=0):
     x = rng.normal(size=(100, 5)).astype(np.float32)
     x_out = 4.0 * rng.normal(size=(20, 5)).astype(np.float32)
     return x, x_out
+
+
+def _val(seed=1):
+    x, x_out = _data(seed)
+    return np.concatenate([x[:40], x_out]), np.r_[np.zeros(40, int), np.ones(20, int)]
 
 
 def test_fit_score_predict_conventions():
@@ -30,6 +39,38 @@ def test_fit_score_predict_conventions():
     assert abs(np.mean(pred == -1) - 0.1) <= 0.03  # nu = fraction of training outliers
     assert np.mean(det.predict(x_out) == -1) > 0.5
     assert len(det.history_) == 3 and det.center_.shape == (4,)
+    assert det.n_features_in_ == 5 and det.best_epoch_ == 3  # no validation: last epoch
+
+
+def test_auto_epochs_scale_with_optimizer_steps():
+    assert resolve_n_epochs(7, 10_000, 50) == 7
+    assert resolve_n_epochs("auto", 320, 50) == -(-AUTO_STEPS // 7)  # 7 minibatches per epoch
+    assert resolve_n_epochs("auto", 10 ** 6, 50) == 1
+    x, _ = _data()
+    det = DeepSVDD(**{**FAST, "n_epochs": "auto", "batch_size": 50}).fit(x)
+    assert det.n_epochs_ == -(-AUTO_STEPS // 2) == len(det.history_)
+
+
+def test_validation_data_keeps_best_epoch():
+    x, _ = _data()
+    det = DeepSVDD(**{**FAST, "n_epochs": 6}).fit(x, validation_data=_val())
+    aucs = [h["val_auc"] for h in det.history_]
+    assert det.best_epoch_ == int(np.argmax(aucs)) + 1
+    assert det.result_.val_auc_best == max(aucs)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ("not a pair", "pair"),
+    ((np.zeros((6, 4), np.float32), np.r_[0, 0, 0, 1, 1, 1]), r"shape \(4,\) but X has \(5,\)"),
+    ((np.zeros((6, 5), np.float32), np.r_[0, 0, 1, 1]), "6 samples but y_val has 4"),
+    ((np.zeros((6, 5), np.float32), np.r_[-1, -1, 1, 1, 1, 1]), r"0 \(normal\) or 1"),
+    ((np.zeros((6, 5), np.float32), np.zeros(6, int)), "only class"),
+    ((np.full((6, 5), np.nan, np.float32), np.r_[0, 0, 0, 1, 1, 1]), "NaN"),
+])
+def test_bad_validation_data_rejected(bad, match):
+    x, _ = _data()
+    with pytest.raises(ValueError, match=match):
+        DeepSVDD(**FAST).fit(x, validation_data=bad)
 
 
 def test_soft_boundary_threshold_is_radius():
@@ -38,6 +79,84 @@ def test_soft_boundary_threshold_is_radius():
     assert det.offset_ == 0.0 and det.radius_ > 0
     d = det.anomaly_score(x) + det.radius_ ** 2  # squared distances
     assert np.array_equal(det.predict(x) == -1, d > det.radius_ ** 2)
+
+
+def test_soft_boundary_radius_set_when_warm_up_never_ended():
+    x, _ = _data()
+    det = DeepSVDD(**FAST, objective="soft-boundary", nu=0.2, warm_up_n_epochs=10).fit(x)
+    assert all(h["radius"] == 0.0 for h in det.history_)  # R never updated in training
+    dist = det.anomaly_score(x) + det.radius_ ** 2
+    assert det.radius_ == pytest.approx(np.quantile(np.sqrt(dist), 0.8), rel=1e-9)
+    assert abs(np.mean(det.predict(x) == -1) - 0.2) <= 0.02  # not every point an outlier
+
+
+def test_random_state_none_fresh_seed_and_global_rng_untouched():
+    x, _ = _data()
+    random.seed(1), np.random.seed(1), torch.manual_seed(1)
+    before = (random.getstate(), np.random.get_state()[1].copy(), torch.get_rng_state())
+    a = DeepSVDD(**{**FAST, "random_state": None}).fit(x)
+    b = DeepSVDD(**{**FAST, "random_state": None}).fit(x)
+    assert (random.getstate(), ) == (before[0], )
+    assert np.array_equal(np.random.get_state()[1], before[1])
+    assert torch.equal(torch.get_rng_state(), before[2])
+    assert a.random_state_ != b.random_state_  # equal with probability 2^-31
+    assert not np.allclose(a.anomaly_score(x), b.anomaly_score(x))
+    again = DeepSVDD(**{**FAST, "random_state": a.random_state_}).fit(x)
+    assert np.array_equal(again.anomaly_score(x), a.anomaly_score(x))  # the recorded seed
+    rs = np.random.RandomState(3)
+    c = DeepSVDD(**{**FAST, "random_state": rs}).fit(x)
+    assert c.random_state_ == np.random.RandomState(3).randint(2 ** 31 - 1)
+
+
+def test_y_is_ignored_and_semi_labels_keyword_works():
+    x, x_out = _data()
+    plain = DeepSVDD(**FAST).fit(x)
+    with_y = DeepSVDD(**FAST).fit(x, np.arange(len(x)) % 3)  # class labels, as a Pipeline passes
+    assert np.array_equal(plain.anomaly_score(x), with_y.anomaly_score(x))
+    X = np.concatenate([x, x_out[:5]])
+    semi = np.r_[np.zeros(len(x), int), -np.ones(5, int)]
+    det = DeepSVDD(**{**FAST, "n_epochs": 5, "lr": 1e-2}).fit(X, semi_labels=semi)
+    assert det.anomaly_score(x_out[:5]).min() > np.median(det.anomaly_score(x))
+    with pytest.raises(ValueError, match="semi_labels"):
+        DeepSVDD(**FAST).fit(X, semi_labels=np.full(len(X), 2))
+
+
+def test_warm_start_continues_from_fitted_weights():
+    x, _ = _data()
+    det = DeepSVDD(**{**FAST, "n_epochs": 4, "lr": 1e-2}, warm_start=True).fit(x)
+    center, model, first = det.center_.clone(), det.model_, det.history_
+    det.set_params(n_epochs=1).fit(x)
+    assert det.model_ is model and torch.equal(det.center_, center)  # same net, c kept
+    assert det.history_[0]["l_svdd"] < 0.8 * first[0]["l_svdd"]  # starts where it stopped
+    cold = DeepSVDD(**{**FAST, "n_epochs": 1, "lr": 1e-2}).fit(x)
+    assert det.history_[0]["l_svdd"] < cold.history_[0]["l_svdd"]
+    with pytest.raises(ValueError, match="features"):
+        det.fit(x[:, :4])  # a warm start keeps n_features_in_
+
+
+def test_pretraining_lenet():
+    x = np.random.default_rng(0).random((40, 1, 28, 28), dtype=np.float32)
+    kw = dict(net="lenet-mnist", rep_dim=8, n_epochs=1, batch_size=20, random_state=0)
+    det = DeepSVDD(**kw, pretrain=True, ae_n_epochs=4, ae_lr=1e-3).fit(x)
+    assert len(det.ae_history_) == 4 and det.ae_history_[-1] < det.ae_history_[0]
+    plain = DeepSVDD(**kw).fit(x)
+    assert not torch.equal(det.center_, plain.center_)  # c comes from the pretrained encoder
+    assert not hasattr(plain, "ae_history_")
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"net": "resnet18", "activation": "relu"}, "activation=.*does not apply to net='resnet18'"),
+    ({"net": "resnet18", "batchnorm": False}, "batchnorm"),
+    ({"net": "lenet-mnist", "hidden_dims": (8,)}, "hidden_dims"),
+    ({"net": "lenet-mnist", "weights": "imagenet"}, "weights"),
+    ({"net": "mlp", "pooling": False}, "pooling"),
+    ({"net": "mlp", "pretrain": True}, "autoencoder"),
+    ({"net": "lenet-mnist", "ae_lr": 1e-3}, "pretrain=True"),
+])
+def test_options_that_do_not_apply_to_the_net_are_errors(kw, match):
+    x = np.zeros((4, 1, 28, 28), np.float32)
+    with pytest.raises(ValueError, match=match):
+        DeepSVDD(**{**FAST, "net": "lenet-mnist", "hidden_dims": None, **kw}).fit(x)
 
 
 def test_get_set_params_and_clone():
@@ -59,7 +178,9 @@ def test_not_fitted_error():
 
 @pytest.mark.parametrize("kw, match", [({"nu": 0.0}, "nu"), ({"nu": 1.2}, "nu"), ({"k": 0}, "k"),
                                        ({"alpha": 1.5}, "alpha"), ({"beta": -0.5}, "beta"),
-                                       ({"lr": -0.1}, "lr"), ({"net": "vgg"}, "net")])
+                                       ({"lr": -0.1}, "lr"), ({"net": "vgg"}, "net"),
+                                       ({"n_epochs": "many"}, "n_epochs"),
+                                       ({"random_state": -1}, "random_state")])
 def test_bad_parameters_rejected_at_fit(kw, match):
     x, _ = _data()
     with pytest.raises(ValueError, match=match):
@@ -73,16 +194,9 @@ def test_wrong_input_shape_for_net():
         DeepSVDD(**FAST).fit(np.zeros((4, 2, 2), dtype=np.float32))
     x, _ = _data()
     det = DeepSVDD(**FAST).fit(x)
-    with pytest.raises(ValueError, match="MLP"):
+    with pytest.raises(ValueError, match="X has 6 features, but DeepSVDD is expecting 5"):
         det.predict(np.zeros((3, 6), dtype=np.float32))
-
-
-def test_semi_supervised_labels_and_nan_input():
-    x, x_out = _data()
-    X = np.concatenate([x, x_out[:5]])
-    y = np.r_[np.zeros(len(x), int), -np.ones(5, int)]
-    det = DeepSVDD(**{**FAST, "n_epochs": 5, "lr": 1e-2}).fit(X, y)
-    assert det.anomaly_score(x_out[:5]).min() > np.median(det.anomaly_score(x))
+    X = x.copy()
     X[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         DeepSVDD(**FAST).fit(X)
@@ -92,3 +206,31 @@ def test_lenet_mnist_accepts_grey_images_without_channel_axis():
     x = np.random.default_rng(0).random((20, 28, 28), dtype=np.float32)
     det = DeepSVDD(net="lenet-mnist", rep_dim=8, n_epochs=1, batch_size=10).fit(x)
     assert det.anomaly_score(x).shape == (20,)
+
+
+def test_tabular_breast_cancer_malignant_as_anomalies():
+    """The README's tabular example: train on benign tumours only, malignant ones anomalous."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    anomaly = (y == 0).astype(int)  # target 0 = malignant
+    X_train, X_test, a_train, a_test = train_test_split(X, anomaly, test_size=0.5,
+                                                        stratify=anomaly, random_state=0)
+    detector = make_pipeline(StandardScaler(), DeepSVDD(net="mlp", lr=1e-3, random_state=0))
+    detector.fit(X_train[a_train == 0])
+    auc = roc_auc_score(a_test, -detector.score_samples(X_test))
+    assert auc > 0.9  # 106 malignant / 179 benign test tumours; chance level is 0.5
+
+
+def test_a_last_minibatch_of_one_sample_joins_the_one_before():
+    from svddlib.training import _minibatches
+
+    sizes = [len(b) for b in _minibatches(torch.arange(65), 32)]
+    assert sizes == [32, 33] and [len(b) for b in _minibatches(torch.arange(66), 32)] == [32, 32, 2]
+    assert [len(b) for b in _minibatches(torch.arange(1), 32)] == [1]
+    x = np.random.default_rng(0).normal(size=(33, 4))  # BatchNorm1d fails on a batch of one
+    assert len(DeepSVDD(**{**FAST, "n_epochs": 1}).fit(x).history_) == 1
