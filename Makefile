@@ -9,7 +9,7 @@ MODE   ?= teach
 export OMP_WAIT_POLICY = PASSIVE
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install course test lab bench clean
+.PHONY: install course site browser test lab bench clean
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -21,8 +21,20 @@ $(VENV)/.installed: pyproject.toml
 course: install
 	SVDD_MODE=$(MODE) $(PY) -m svddlib.course run --mode $(MODE)
 
+# The executed course as a static HTML book: results/site/_build/html/index.html (svddlib/site.py).
+site: install
+	SVDD_MODE=$(MODE) $(PY) -m svddlib.course site --mode $(MODE)
+
+# tests/test_site.py reads the site in Debian's headless chromium: install it where we are root
+# with apt (CI, a fresh machine); elsewhere those browser checks skip and say why.
+browser:
+	@command -v chromium >/dev/null || if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium >/dev/null; } || echo "could not install chromium"; \
+	else echo "chromium not installed: the browser checks of tests/test_site.py will skip"; fi
+
 # Notebooks run in smoke mode; results go to a fresh temporary folder so no cached run hides a bug.
-test: install
+test: install browser
 	SVDD_MODE=smoke SVDD_RESULTS_ROOT=$$(mktemp -d) $(PY) -m pytest
 
 lab: install
