@@ -111,3 +111,19 @@ def test_feature_snapshots_lie_on_one_trajectory(tmp_path, monkeypatch):
     with torch.no_grad():
         direct = res.model(tensors["test"][:50])
     assert torch.allclose(direct, torch.tensor(snaps["features"]["3"]), atol=1e-5)
+
+
+def test_summarize_collapse_uses_the_eval_spread():
+    import pandas as pd
+
+    from svddlib.experiments import summarize_collapse
+    frame = pd.DataFrame({
+        "variant": ["jitter", "jitter", "fine", "fine"], "epoch": [1, 2, 1, 2],
+        "l_svdd": [0.3, 1e-6, 0.3, 0.2], "collapsed": [False, False, False, False],
+        "feature_var_rel": [1.0, 0.5, 1.0, 0.9], "score_spread_rel": [1.0, 0.5, 1.0, 0.9],
+        "val_score_spread_rel": [0.5, 0.0, 0.5, 0.4], "collapse_epoch": [None] * 4,
+        "test_auc_best": [0.6] * 4, "test_auc": [0.6, 0.5, 0.6, 0.7]})
+    table = summarize_collapse(frame)
+    # the training flag missed the constant map (its features jittered); the eval spread did not
+    assert table.loc["jitter", "outcome"] == "collapse onto c" and table.loc["jitter", "eval_collapsed"]
+    assert table.loc["fine", "outcome"] == "no collapse"
