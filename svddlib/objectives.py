@@ -61,8 +61,9 @@ def soft_boundary_loss(features: Tensor, center: Tensor, radius, nu: float) -> T
     treated as a constant here (the trainer sets it by :func:`radius_quantile`).
     """
     nu = check_nu(nu)
-    r2 = float(radius) ** 2
     dist = squared_distances(features, center)
+    # a tensor R (kept on the device by the trainer) is squared in float64 like a Python float
+    r2 = (radius.double() ** 2).to(dist.dtype) if isinstance(radius, Tensor) else float(radius) ** 2
     return r2 + torch.clamp(dist - r2, min=0.0).mean() / nu
 
 
@@ -148,15 +149,17 @@ def init_center(model: torch.nn.Module, data, eps: float = 0.1, batch_size: int 
     return push_away_from_zero((total / n).float(), eps)
 
 
-def radius_quantile(distances: Tensor, nu: float) -> float:
+def radius_quantile(distances: Tensor, nu: float, as_tensor: bool = False):
     """R as the (1 - nu) quantile of the (unsquared) distances ||phi(x_i) - c|| (Section III-A).
 
     ``distances`` are *squared* distances as returned by :func:`squared_distances`; linear
-    interpolation between order statistics (NumPy's default).
+    interpolation between order statistics (NumPy's default). A float, or with ``as_tensor``
+    a 0-dim float64 tensor on the distances' device (no host sync).
     """
     nu = check_nu(nu)
     d = torch.sqrt(distances.detach().double().flatten())
-    return float(torch.quantile(d, 1.0 - nu))
+    radius = torch.quantile(d, 1.0 - nu)
+    return radius if as_tensor else float(radius)
 
 
 def anomaly_scores(distances: Tensor, radius=None, objective: str = "one-class") -> Tensor:

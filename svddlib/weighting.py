@@ -64,7 +64,31 @@ class AdaptiveWeight:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
         self.c_min = float(c_min)
+        self._on_device = None  # the value as a 0-dim float64 tensor while update_tensor runs
         self.value = max(float(c0), self.c_min)
+
+    @property
+    def value(self) -> float:
+        """c_t as a Python float (reading it waits for the device when update_tensor ran)."""
+        return float(self._on_device) if self._on_device is not None else self._value
+
+    @value.setter
+    def value(self, new: float) -> None:
+        self._on_device, self._value = None, float(new)
+
+    def update_tensor(self, l_svdd, l_reg):
+        """:meth:`update` on 0-dim loss tensors without leaving their device (no host sync per
+        iteration): the same recursion and guard in float64, as a 0-dim tensor."""
+        import torch
+
+        l_svdd, l_reg = l_svdd.detach().double(), l_reg.detach().double()
+        prev = (self._on_device if self._on_device is not None
+                else torch.tensor(self._value, dtype=torch.float64, device=l_svdd.device))
+        ok = (l_reg > 0.0) & torch.isfinite(l_reg) & torch.isfinite(l_svdd)
+        ratio = l_svdd / torch.where(ok, l_reg, torch.ones_like(l_reg))
+        new = (self.alpha * prev + self.beta * (1.0 - self.alpha) * ratio).clamp(min=self.c_min)
+        self._on_device = torch.where(ok, new, prev)
+        return self._on_device
 
     def update(self, l_svdd: float, l_reg: float) -> float:
         l_svdd, l_reg = float(l_svdd), float(l_reg)
