@@ -1,9 +1,24 @@
 """The experiment runner: every table and figure of Chong et al. (2020) as a sweep of runs.
 
-``ARTEFACTS`` / ``get_spec`` (:mod:`.specs`) declare the runs per mode; ``execute_run`` /
-``cache_config`` (:mod:`.execute`) run one of them.
+``ARTEFACTS`` / ``get_spec`` (:mod:`.specs`) declare the runs per mode, ``paper_table`` /
+``paper_claims`` (:mod:`.paper`) hold the paper's printed numbers and stated findings,
+``execute_run`` / ``cache_config`` (:mod:`.execute`) run one of them, :mod:`.aggregate` turns
+the tidy runs frame into the paper's layout and compares it with the paper, :mod:`.plots`
+draws the comparisons.
 """
+from .aggregate import cell_stats, comparison, means, stds, table, verdict, verdict_claim
 from .execute import cache_config, execute_run
+from .paper import paper_claims, paper_table
 from .specs import ARTEFACTS, ArtefactSpec, get_spec
 
-__all__ = ["ARTEFACTS", "ArtefactSpec", "get_spec", "cache_config", "execute_run"]
+__all__ = ["ARTEFACTS", "ArtefactSpec", "get_spec", "cache_config", "execute_run",
+           "paper_table", "paper_claims", "cell_stats", "means", "stds", "table", "comparison",
+           "verdict", "verdict_claim", "plot_comparison", "plot_fig1", "plot_fig2"]
+
+
+def __getattr__(name):  # plots import matplotlib: only on first use
+    if name in ("plot_comparison", "plot_fig1", "plot_fig2"):
+        from . import plots
+
+        return getattr(plots, name)
+    raise AttributeError(f"module 'svddlib.reproduce' has no attribute {name!r}")
