@@ -156,3 +156,18 @@ def test_claims_on_a_constructed_table():
     deep = next(c for c in paper_claims("fig2") if c.name == "deep_better_without_pooling_voc")
     assert verdict_claim(deep, means(runs, get_spec("fig2")))["verdict"] == \
         "cannot be tested in this mode"  # teach has no 'no pooling' Deep SVDD runs
+
+
+def test_group_and_choice_derived_from_metrics_when_labels_are_absent():
+    runs = _frame(_run("D. SVDD", OVA, 0, 60.0, normal_class=0, k=None),
+                  _run("D. SVDD", OVA, 0, 80.0, normal_class=1, k=None),
+                  _run("D. SVDD", OVA, 1, 90.0, normal_class=1, k=None),
+                  _run(NOISE, ST1, 0, 50.0, normal_class=None, k=5, val_auc=60.0),
+                  _run(NOISE, ST1, 0, 70.0, normal_class=None, k=30, val_auc=65.0))
+    stats = cell_stats(runs, T3).set_index(["row", "column"])
+    assert stats.loc[("D. SVDD", OVA), "mean"] == pytest.approx((60 + 85) / 2)  # class means
+    assert stats.loc[("D. SVDD", OVA), "n_values"] == 2
+    assert stats.loc[(NOISE, ST1), "mean"] == 70.0 and stats.loc[(NOISE, ST1), "selected"] == "k=30"
+
+
+NOISE = "D. SVDD w/ bias & noise reg."

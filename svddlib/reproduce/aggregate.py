@@ -3,7 +3,9 @@
 Input: a pandas DataFrame with one row per run and at least the columns ``row``, ``column``,
 ``seed``, ``status`` ('trained' | 'cached' | 'failed') and ``auc`` (test AUC in %, the
 artefact's metric); optional ``choice`` (paper mode: runs of one cell that differ only in the
-noise regularizer's k), ``group`` (one-vs-all: the normal class) and ``val_auc``.
+noise regularizer's k), ``group`` (one-vs-all: the normal class) and ``val_auc``. Without
+``group`` / ``choice``, they are derived from the metrics ``normal_class`` and ``k`` of
+:func:`~svddlib.reproduce.execute.execute_run`.
 
 Rules (all cells):
 
@@ -53,6 +55,19 @@ def _has(frame, column) -> bool:
     return column in frame.columns and frame[column].notna().any()
 
 
+def _with_labels(runs):
+    """``group`` / ``choice`` from the computational facts when the frame lacks them: the
+    normal class, and ``k=<k>`` in cells whose runs differ in the noise regularizer's k."""
+    runs = runs.copy()
+    if not _has(runs, "group") and _has(runs, "normal_class"):
+        runs["group"] = runs["normal_class"]
+    if not _has(runs, "choice") and _has(runs, "k"):
+        several = runs.groupby(["row", "column"])["k"].transform("nunique") > 1
+        runs["choice"] = [f"k={int(k)}" if many and k is not None and k == k else None
+                          for k, many in zip(runs["k"], several)]
+    return runs
+
+
 def _select_choice(runs):
     """Keep, per (row, column, group), the choice with the best mean validation AUC."""
     if not _has(runs, "choice"):
@@ -84,7 +99,7 @@ def cell_stats(runs, spec):
     import pandas as pd
 
     _check(runs)
-    usable, selected = _select_choice(_usable(runs))
+    usable, selected = _select_choice(_with_labels(_usable(runs)))
     failed = runs[runs["status"] == "failed"].groupby(["row", "column"]).size()
     by_cell = {k: g for k, g in usable.groupby(["row", "column"], sort=False)}
     records = []

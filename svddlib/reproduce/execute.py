@@ -12,7 +12,8 @@ is trained once. :func:`execute_run` trains a Deep SVDD variant
                          :func:`svddlib.experiments.best_before_collapse`);
 ``val_auc``              validation AUC of the selected epoch / hyperparameters;
 plus ``best_epoch``, ``collapse_epoch``, ``collapsed``, ``n_train``/``n_val``/``n_test``,
-``seconds`` and the per-epoch ``history`` (Deep SVDD). Baselines have no epochs: their
+``seconds``, ``normal_class`` and ``k`` (noise regularizer; else None) and the per-epoch
+``history`` (Deep SVDD). Baselines have no epochs: their
 ``auc_last`` and ``auc_before_collapse`` equal ``auc``.
 """
 from __future__ import annotations
@@ -102,4 +103,13 @@ def execute_run(run: dict, folder=None) -> dict:
     else:
         raise ValueError(f"unknown run kind {kind!r}; expected 'deep_svdd' or 'baseline'")
     metrics["seconds"] = time.perf_counter() - start
+    metrics.update(_facts(run))
     return metrics
+
+
+def _facts(run: dict) -> dict:
+    """Computational facts aggregation may need when a runs frame lacks the run's ``group``
+    / ``choice`` labels: the normal class (one-vs-all) and the noise regularizer's k."""
+    train = run.get("train") or {}
+    return {"normal_class": run["data"].get("normal_class"),
+            "k": train.get("k") if train.get("regularizer") == "noise" else None}
