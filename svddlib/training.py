@@ -45,7 +45,7 @@ __all__ = ["TrainConfig", "TrainResult", "train", "compute_scores", "resolve_dev
 
 CHECKPOINT_NAME = "checkpoint.pt"
 # Fields that may change between an interrupted run and its resumption.
-_RESUMABLE_FIELDS = {"n_epochs", "progress", "device", "eval_batch_size"}
+_RESUMABLE_FIELDS = {"n_epochs", "progress", "device", "eval_batch_size", "num_workers"}
 
 
 def _positive_int(name, value, minimum=1):
@@ -102,6 +102,7 @@ class TrainConfig:
     device: str = "auto"
     eval_batch_size: int = 1024
     progress: bool = True
+    num_workers: int = 0
 
     def __post_init__(self):
         for name, allowed in (("objective", OBJECTIVES), ("regularizer", REGULARIZERS),
@@ -116,7 +117,8 @@ class TrainConfig:
         check_unit_interval("alpha", self.alpha)
         check_unit_interval("beta", self.beta)
         for name, minimum in (("n_epochs", 1), ("batch_size", 1), ("k", 1), ("r", 1),
-                              ("warm_up_n_epochs", 0), ("seed", 0), ("eval_batch_size", 1)):
+                              ("warm_up_n_epochs", 0), ("seed", 0), ("eval_batch_size", 1),
+                              ("num_workers", 0)):
             _positive_int(name, getattr(self, name), minimum)
         resolve_device(self.device)
 
@@ -190,6 +192,10 @@ class TrainResult:
 
 # ----------------------------------------------------------------------------- input checks
 def _as_tensor(x, name: str) -> Tensor:
+    if _is_lazy(x):  # converted per batch; a non-finite value shows as a NaN loss
+        if len(x) == 0:
+            raise ValueError(f"{name} must hold at least one sample")
+        return x
     x = torch.as_tensor(x, dtype=torch.float32) if not isinstance(x, Tensor) else x.float()
     if x.ndim < 2 or x.shape[0] == 0:
         raise ValueError(f"{name} must have shape (N, ...) with N >= 1 samples, got {tuple(x.shape)}")
@@ -246,12 +252,36 @@ def compute_scores(model: nn.Module, x, center: Tensor, radius: float = 0.0,
     was_training = model.training
     model.eval()
     try:
-        x = torch.as_tensor(x).to(next(model.parameters()).dtype)
-        dists = [squared_distances(model(b.to(device)), center).double().cpu()
-                 for b in x.split(batch_size)]
+        dtype = next(model.parameters()).dtype
+        dists = [squared_distances(model(b.to(dtype)), center).double().cpu()
+                 for b in _in_order(x, batch_size, device)]
     finally:
         model.train(was_training)
     return anomaly_scores(torch.cat(dists), radius, objective).numpy()
+
+
+def _is_lazy(x) -> bool:
+    """Inputs that are converted per batch (:class:`svddlib.data.lazy.LazyImages`)."""
+    return isinstance(x, torch.utils.data.Dataset)
+
+
+def _device_batches(x, chunks, device, num_workers: int = 0):
+    """``x[idx]`` on ``device`` for every index chunk, in order: from a tensor, or through a
+    DataLoader (conversion in ``num_workers`` processes, pinned memory) for lazy inputs."""
+    if _is_lazy(x):
+        from .data.lazy import batches
+
+        yield from batches(x, chunks, device, num_workers)
+        return
+    for idx in chunks:
+        yield x[idx.to(x.device)].to(device, non_blocking=True)
+
+
+def _in_order(x, batch_size: int, device, num_workers: int = 0):
+    """All of ``x`` in consecutive batches on ``device`` (evaluation, centre)."""
+    if not _is_lazy(x):
+        x = torch.as_tensor(x)
+    return _device_batches(x, torch.arange(len(x)).split(batch_size), device, num_workers)
 
 
 def _safe_auc(y, scores) -> float:
@@ -283,7 +313,9 @@ class _State:
         self.cfg, self.model, self.device = cfg, model, device
         torch.manual_seed(cfg.seed)
         if center is None:
-            usable = x if semi is None else x[semi >= 0]  # labeled anomalies do not define c
+            usable = x if semi is None else _select(x, semi >= 0)  # labeled anomalies: not c
+            if _is_lazy(usable):
+                usable = _in_order(usable, cfg.eval_batch_size, device, cfg.num_workers)
             center = init_center(model, usable, eps=cfg.eps, batch_size=cfg.eval_batch_size,
                                  device=device)
         self.center = torch.as_tensor(center, dtype=torch.float32, device=device)
@@ -346,6 +378,10 @@ def _feature_grad_norms(feats: Tensor, l_svdd: Tensor, l_reg: Tensor) -> tuple[f
                 if loss.requires_grad else None)
         norms.append(0.0 if grad is None else float(grad.norm()))
     return norms[0], norms[1]
+
+
+def _select(x, mask: Tensor):
+    return x.subset(mask) if _is_lazy(x) else x[mask]
 
 
 def _copy_state(model: nn.Module) -> dict:
@@ -442,8 +478,9 @@ def _train_one_epoch(st: _State, x: Tensor, semi: Tensor | None) -> tuple[dict, 
     perm = torch.randperm(x.shape[0], generator=st.shuffle_gen)
     first_bad = torch.tensor(-1, device=st.device)  # first iteration with a NaN/inf loss
     check_every = NAN_CHECK_EVERY.get(st.device.type, NAN_CHECK_EVERY["cuda"])
-    for it, idx in enumerate(_minibatches(perm, cfg.batch_size)):
-        xb = x[idx.to(x.device)].to(st.device, non_blocking=True)
+    chunks = _minibatches(perm, cfg.batch_size)
+    inputs = _device_batches(x, chunks, st.device, cfg.num_workers)
+    for it, (idx, xb) in enumerate(zip(chunks, inputs)):
         sb = None if semi is None else semi[idx].to(st.device)
         feats = model(xb)
         l_svdd = svdd_loss(feats, st.center, cfg.objective, st.radius, cfg.nu, sb, cfg.eta,
@@ -519,7 +556,9 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
     """Train Deep SVDD (optionally regularized) and return a :class:`TrainResult`.
 
     model: network phi (its current weights are the start: seed before building it);
-    x_train: float tensor/array (N, C, H, W) (or (N, d) for an MLP), already preprocessed;
+    x_train: float tensor/array (N, C, H, W) (or (N, d) for an MLP), already preprocessed,
+    or :class:`svddlib.data.lazy.LazyImages` (converted per batch in ``num_workers``
+    DataLoader processes: paper-scale data; ``val`` / ``test`` inputs may be lazy too);
     config: a TrainConfig; keyword ``overrides`` replace its fields (e.g. ``lr=1e-3``);
     semi_labels: optional (N,) with 0 unlabeled, +1 labeled normal, -1 labeled anomaly;
     val, test: optional (x, y) pairs with y = 1 for anomalies, evaluated after every epoch;
@@ -535,7 +574,7 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
     if semi is not None and cfg.objective != "one-class":
         raise ValueError("semi-supervised labels need objective='one-class' (Eq. (3) of the paper)")
     val, test = _as_eval_set(val, "val", model), _as_eval_set(test, "test", model)
-    if device.type == "cuda" and x.numel() * 4 < 2 ** 31:
+    if device.type == "cuda" and not _is_lazy(x) and x.numel() * 4 < 2 ** 31:
         x = x.to(device)
     model.to(device)
     st = _State(model, x, semi, cfg, device, center)
