@@ -65,8 +65,10 @@ _SPECS = [
                        timing_max_n=8000, slsqp_max_n=480, grid_size=250)}),
     NotebookSpec(
         "20_deep_svdd", "Deep SVDD",
-        "one-class and soft-boundary objectives, the centre c, R as a quantile, AE pretraining, AUC",
-        "III-A, III-B (Eq. 1-3)", {
+        "one-class and soft-boundary objectives, the centre c, R as a quantile, Deep SVDD from "
+        "scratch, AE pretraining (Ruff et al.; the paper fine-tunes an ImageNet ResNet-18 "
+        "instead), AUC; Eq. 3 is in 50",
+        "III-A (Eq. 1-2)", {
             "smoke": dict(normal_class=0, objective="one-class", nu=0.1, n_epochs=2, lr=1e-4,
                           batch_size=50, pretrain_epochs=1, warm_up_n_epochs=1, normal_classes=[],
                           nu_values=[0.1], max_train=100, max_eval=200),
@@ -132,6 +134,25 @@ _SPECS = [
             "paper": dict(normal_class=0, max_train=None, max_eval=None, lr=1e-2, n_epochs=30,
                           activations=["leaky_relu", "relu"], k=50, d0=0.1, r=3, alpha=0.9,
                           beta=0.5, large_weight=100.0, n_seeds=5)}),
+    NotebookSpec(
+        "43_why_regularizers_fail_or_work", "Why the regularizers fail or work",
+        "the steady state of Eq. 7, the paper's regime vs the collapse regime (a fair small "
+        "Table I), collapse seen in 2-D, controls that prevent collapse and their AUC cost",
+        "IV-D, V-B, VI, Table I", {
+            "smoke": dict(normal_class=0, max_train=100, max_eval=200, n_epochs=2, lr_paper=1e-4,
+                          lr_collapse=1e-2, objectives=["one-class"], nu=0.1, k=50, d0=0.1, r=3,
+                          alpha=0.9, beta=0.5, large_weight=100.0, c_min=10.0, d0_fraction=1.0,
+                          n_seeds=1, snapshot_epochs=[0, 1, 2]),
+            "teach": dict(normal_class=0, max_train=300, max_eval=500, n_epochs=20, lr_paper=1e-4,
+                          lr_collapse=1e-2, objectives=["one-class", "soft-boundary"], nu=0.1,
+                          k=50, d0=0.1, r=3, alpha=0.9, beta=0.5, large_weight=100.0,
+                          c_min=10.0, d0_fraction=1.0, n_seeds=2,
+                          snapshot_epochs=[0, 1, 3, 10, 20]),
+            "paper": dict(normal_class=0, max_train=None, max_eval=None, n_epochs=30,
+                          lr_paper=1e-4, lr_collapse=1e-2, objectives=["one-class", "soft-boundary"],
+                          nu=0.1, k=50, d0=0.1, r=3, alpha=0.9, beta=0.5, large_weight=100.0,
+                          c_min=10.0, d0_fraction=1.0, n_seeds=5,
+                          snapshot_epochs=[0, 1, 3, 10, 30])}),
     NotebookSpec(
         "50_semi_supervised", "Semi-supervised deep SVDD",
         "labeled anomalies pushed away from c, generalisation to unseen anomaly types",
