@@ -80,19 +80,6 @@ def _pretrain(network: str, net_kwargs: dict, x, n_epochs: int, seed: int, devic
     return net, losses
 
 
-def _loader_workers(x) -> int:
-    """DataLoader workers for lazy inputs (0 for tensors): the cores but one, at most 4. They
-    change the speed, not the result, and are not part of the cache key."""
-    import os
-
-    import torch
-
-    if not isinstance(x, torch.utils.data.Dataset):
-        return 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(0, min(4, (cores or 1) - 1))
-
-
 def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs,
                          preprocessing, keep_scores, checkpoints):
     import torch
@@ -102,7 +89,7 @@ def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs
 
     data = build_data(**data_spec)
     tensors, _ = model_inputs(data, preprocessing)  # per-batch conversion at paper scale
-    cfg = TrainConfig(**{"num_workers": _loader_workers(tensors["train"]), **train_cfg})
+    cfg = TrainConfig(**train_cfg)
     net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
     network = net_spec.get("network", "lenet-mnist")
     ae_losses = []

@@ -73,7 +73,8 @@ class TrainConfig:
     weight (0: the paper's scheme); warm_up_n_epochs: soft-boundary epochs with
     R = 0 before R is updated per minibatch; eps: centre eps trick; eps_semi: eps of Eq. (3);
     collapse_ratio: collapse threshold relative to the initial value (see module docstring);
-    device: 'auto' (CUDA when available), 'cpu', 'cuda', 'cuda:1', ...
+    device: 'auto' (CUDA when available), 'cpu', 'cuda', 'cuda:1', ...; num_workers: DataLoader
+    processes that convert lazy inputs (None: the cores but one, at most 4; ignored for tensors).
     """
 
     objective: str = "one-class"
@@ -102,7 +103,7 @@ class TrainConfig:
     device: str = "auto"
     eval_batch_size: int = 1024
     progress: bool = True
-    num_workers: int = 0
+    num_workers: int | None = None
 
     def __post_init__(self):
         for name, allowed in (("objective", OBJECTIVES), ("regularizer", REGULARIZERS),
@@ -117,9 +118,10 @@ class TrainConfig:
         check_unit_interval("alpha", self.alpha)
         check_unit_interval("beta", self.beta)
         for name, minimum in (("n_epochs", 1), ("batch_size", 1), ("k", 1), ("r", 1),
-                              ("warm_up_n_epochs", 0), ("seed", 0), ("eval_batch_size", 1),
-                              ("num_workers", 0)):
+                              ("warm_up_n_epochs", 0), ("seed", 0), ("eval_batch_size", 1)):
             _positive_int(name, getattr(self, name), minimum)
+        if self.num_workers is not None:
+            _positive_int("num_workers", self.num_workers, 0)
         resolve_device(self.device)
 
     def to_dict(self) -> dict:
@@ -265,7 +267,7 @@ def _is_lazy(x) -> bool:
     return isinstance(x, torch.utils.data.Dataset)
 
 
-def _device_batches(x, chunks, device, num_workers: int = 0):
+def _device_batches(x, chunks, device, num_workers: int | None = None):
     """``x[idx]`` on ``device`` for every index chunk, in order: from a tensor, or through a
     DataLoader (conversion in ``num_workers`` processes, pinned memory) for lazy inputs."""
     if _is_lazy(x):
@@ -277,7 +279,7 @@ def _device_batches(x, chunks, device, num_workers: int = 0):
         yield x[idx.to(x.device)].to(device, non_blocking=True)
 
 
-def _in_order(x, batch_size: int, device, num_workers: int = 0):
+def _in_order(x, batch_size: int, device, num_workers: int | None = None):
     """All of ``x`` in consecutive batches on ``device`` (evaluation, centre)."""
     if not _is_lazy(x):
         x = torch.as_tensor(x)

@@ -16,7 +16,8 @@ import torch
 from .preprocessing import PreprocessingStats, fit_preprocessing, to_tensor, to_tensors
 from .types import ADData, check_images
 
-__all__ = ["LazyImages", "lazy_tensors", "model_inputs", "batches", "LAZY_BYTES"]
+__all__ = ["LazyImages", "lazy_tensors", "model_inputs", "batches", "default_workers",
+           "LAZY_BYTES"]
 
 #: :func:`model_inputs` switches to :class:`LazyImages` above this float32 size of all splits.
 LAZY_BYTES = 2 ** 30
@@ -80,10 +81,20 @@ def _as_batch(batch):
     return batch  # LazyImages.__getitems__ already returns the stacked batch
 
 
-def batches(dataset: LazyImages, chunks, device, num_workers: int = 0):
+def default_workers() -> int:
+    """DataLoader workers when none are given: the cores but one, at most 4."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(0, min(4, (cores or 1) - 1))
+
+
+def batches(dataset: LazyImages, chunks, device, num_workers: int | None = None):
     """The float batches ``dataset[chunk]`` for every index chunk, in order, on ``device``:
-    converted in ``num_workers`` DataLoader processes, pinned when ``device`` is a GPU."""
+    converted in ``num_workers`` DataLoader processes (None: :func:`default_workers`), pinned
+    when ``device`` is a GPU. The workers change the speed, never the values."""
     device = torch.device(device)
+    num_workers = default_workers() if num_workers is None else num_workers
     loader = torch.utils.data.DataLoader(
         dataset, batch_sampler=[c.tolist() if isinstance(c, torch.Tensor) else list(c)
                                 for c in chunks],

@@ -4,16 +4,19 @@
 ``paper_claims`` (:mod:`.paper`) hold the paper's printed numbers and stated findings,
 ``execute_run`` / ``cache_config`` (:mod:`.execute`) run one of them, :mod:`.aggregate` turns
 the tidy runs frame into the paper's layout and compares it with the paper, :mod:`.plots`
-draws the comparisons.
+draws the comparisons, and :func:`run_sweep` (:mod:`.runner`) runs a whole artefact through the
+cache on a chosen executor (``python -m svddlib reproduce``, :mod:`.cli`).
 """
 from .aggregate import cell_stats, comparison, means, stds, table, verdict, verdict_claim
 from .execute import cache_config, execute_run
 from .paper import paper_claims, paper_table
+from .runner import EXECUTORS, SweepResult, plan_sweep, run_sweep
 from .specs import ARTEFACTS, ArtefactSpec, get_spec
 
 __all__ = ["ARTEFACTS", "ArtefactSpec", "get_spec", "cache_config", "execute_run",
            "paper_table", "paper_claims", "cell_stats", "means", "stds", "table", "comparison",
-           "verdict", "verdict_claim", "plot_comparison", "plot_fig1", "plot_fig2"]
+           "verdict", "verdict_claim", "plot_comparison", "plot_fig1", "plot_fig2",
+           "run_sweep", "plan_sweep", "SweepResult", "EXECUTORS"]
 
 
 def __getattr__(name):  # plots import matplotlib: only on first use

@@ -35,6 +35,8 @@ CACHE_NAME = "reproduce"
 #: Seconds to wait for a Dask scheduler before giving up.
 CONNECT_TIMEOUT = 5
 _LABELS = ("artefact", "row", "column", "seed")
+#: Run-dict keys copied into the runs frame for aggregation (None when a run has none).
+_GROUPING = ("group", "choice")
 
 
 # ----------------------------------------------------------------------------- planning
@@ -346,8 +348,9 @@ def _runs_frame(spec, plan: _Planned, outcomes: dict):
     for run, key in zip(plan.runs, plan.keys):
         out = outcomes[key]
         metrics = out["metrics"] or {}
-        extra = {k: v for k, v in metrics.items() if _scalar(v) and k not in _LABELS}
-        rows.append({**{k: run.get(k) for k in _LABELS}, "kind": run.get("kind"),
+        extra = {k: v for k, v in metrics.items()
+                 if _scalar(v) and k not in (*_LABELS, *_GROUPING)}
+        rows.append({**{k: run.get(k) for k in (*_LABELS, *_GROUPING)}, "kind": run.get("kind"),
                      "status": out["status"],
                      "auc": metrics.get(metric) if out["status"] != "failed" else None,
                      "error": out["error"], "seconds": out["seconds"], "config_hash": key,
