@@ -2,7 +2,7 @@
 
 ``build_site(mode)`` takes the notebooks papermill executed for a mode
 (``results/executed/<mode>/``, written by ``python -m svddlib.course run``), executes only those
-that are missing or older than their source, refuses to publish any notebook that raised,
+that are missing, older than their source or interrupted, refuses to publish any notebook that raised,
 stages them in course order (:data:`svddlib.course.NOTEBOOKS`) with a header that links the
 source notebook and gives the command that re-runs it, and builds HTML with Jupyter Book::
 
@@ -45,19 +45,30 @@ def site_notebooks(names: list[str] | None = None) -> list[str]:
     if names:
         for name in names:
             course.notebook_spec(name)  # clear error for an unknown or planned notebook
+            if not (course.notebooks_dir() / f"{name}.ipynb").exists():
+                raise FileNotFoundError(f"no notebook {course.notebooks_dir() / name}.ipynb")
         return [name for name in course.NOTEBOOKS if name in names]
     return [name for name in course.available_notebooks() if not course.NOTEBOOKS[name].planned]
 
 
 def notebooks_to_execute(names: list[str], executed_dir: Path) -> list[str]:
-    """Those of ``names`` without an executed copy in ``executed_dir``, or with a newer source."""
+    """Those of ``names`` whose executed copy is missing, older than the source, or unfinished.
+
+    Unfinished: papermill started it but never recorded an end (the run was interrupted).
+    """
     stale = []
     for name in names:
         executed = executed_dir / f"{name}.ipynb"
         source = course.notebooks_dir() / f"{name}.ipynb"
-        if not executed.exists() or executed.stat().st_mtime < source.stat().st_mtime:
+        if not executed.exists() or executed.stat().st_mtime < source.stat().st_mtime \
+                or not _finished(nbformat.read(executed, as_version=4)):
             stale.append(name)
     return stale
+
+
+def _finished(nb) -> bool:
+    run = nb.metadata.get("papermill")
+    return run is None or run.get("end_time") is not None
 
 
 def notebook_errors(nb) -> list[str]:

@@ -247,17 +247,20 @@ def test_notebook_raising_while_executing_fails_the_build_naming_it(tmp_path, mo
         site.build_site(["00_introduction"], "smoke")
 
 
-def test_only_missing_or_outdated_notebooks_are_executed(tmp_path, monkeypatch):
+def test_only_missing_outdated_or_interrupted_notebooks_are_executed(tmp_path, monkeypatch):
     sources = tmp_path / "notebooks"
     executed = tmp_path / "executed"
     sources.mkdir(), executed.mkdir()
     monkeypatch.setattr(course, "notebooks_dir", lambda: sources)
-    for name in ("a", "b", "c"):
-        (sources / f"{name}.ipynb").write_text("{}")
-    (executed / "a.ipynb").write_text("{}")  # newer than its source: cached
-    (executed / "b.ipynb").write_text("{}")
+    for name in "abcde":
+        nbformat.write(nbformat.v4.new_notebook(), sources / f"{name}.ipynb")
+    finished = nbformat.v4.new_notebook(metadata={"papermill": {"end_time": "2026-12-01T07:00"}})
+    for name in "abd":
+        nbformat.write(finished, executed / f"{name}.ipynb")  # newer than its source: cached
     os.utime(executed / "b.ipynb", (0, 0))  # older than its source: re-run
-    assert site.notebooks_to_execute(["a", "b", "c"], executed) == ["b", "c"]
+    interrupted = nbformat.v4.new_notebook(metadata={"papermill": {"end_time": None}})
+    nbformat.write(interrupted, executed / "e.ipynb")  # papermill never finished it: re-run
+    assert site.notebooks_to_execute(list("abcde"), executed) == ["b", "c", "e"]
 
 
 def test_site_notebooks_follow_the_registry():
