@@ -156,7 +156,10 @@ _SPECS = [
     NotebookSpec(
         "50_semi_supervised", "Semi-supervised deep SVDD",
         "labeled anomalies pushed away from c, generalisation to unseen anomaly types",
-        "III-B (Eq. 3), Table VI", {}),
+        "III-B (Eq. 3), Table VI", {
+            mode: dict(normal_class=3, anomaly_class=5, eta=1.0, picture_epochs=epochs, seeds=None,
+                       n_epochs=None, max_train=None, executor="sequential")
+            for mode, epochs in (("smoke", 2), ("teach", 10), ("paper", 30))}),
     NotebookSpec(
         "60_baselines", "Baselines",
         "OC-SVM and Isolation Forest on PCA and CNN features, GEO with Dirichlet scores",
@@ -173,10 +176,14 @@ _SPECS = [
                           max_train=None, max_anomalies=None, geo_epochs=3, dsvdd_epochs=30)}),
     NotebookSpec(
         "70_one_vs_all", "One-vs-all experiments", "the classic benchmark protocol",
-        "V-A, Table III", {}),
+        "V-A, Table III", _same(seeds=None, normal_classes=None, n_epochs=None, max_train=None,
+                                executor="sequential")),
     NotebookSpec(
         "71_image_alterations", "Image-alteration anomalies",
-        "block permutations and strokes as anomalies of natural images", "V-A, Tables II, IV", {}),
+        "block permutations and strokes as anomalies of natural images, where GEO wins and loses",
+        "V-A, Tables II-IV", {
+            mode: dict(seeds=None, n_epochs=None, max_train=None, executor="sequential",
+                       n_gallery=n) for mode, n in (("smoke", 3), ("teach", 4), ("paper", 4))}),
     NotebookSpec(
         "72_learning_rates", "Learning rates and collapse", "stability across learning rates",
         "VI, Table V, Fig. 1", {}),
