@@ -197,3 +197,46 @@ def test_killed_sweep_resumes_without_retraining_finished_runs(results, tmp_path
     uninterrupted = _sweep(toy.ToySpec())
     pd.testing.assert_frame_equal(_aucs(resumed).drop(columns="status"),
                                   _aucs(uninterrupted).drop(columns="status"))
+
+
+def test_one_paper_mode_run_trains_on_fixture_data_in_the_real_format(results, tmp_path,
+                                                                     monkeypatch):
+    """Table II, paper mode, on a fabricated VOCdevkit (6 train / 10 val JPEGs, resized to 224 px
+    by the real loader), through the lazy DataLoader path. ImageNet weights cannot be
+    downloaded here, so the test overrides ``weights`` to None (random init); epochs are 1."""
+    from test_data_loaders import _write_voc
+
+    from svddlib.data import lazy
+    from svddlib.reproduce import get_spec
+
+    data_root = tmp_path / "data_root"
+    _write_voc(data_root / "voc2012")
+    monkeypatch.setenv("SVDD_DATA_ROOT", str(data_root))
+    monkeypatch.setattr(lazy, "LAZY_BYTES", 0)  # 26 images: force the paper-scale path
+    served = []
+    real_batches = lazy.batches
+    monkeypatch.setattr(lazy, "batches", lambda *a, **k: served.append(1) or real_batches(*a, **k))
+    spec = get_spec("table2")
+    run = next(r for r in spec.resolve("paper", seeds=[0], data_root=data_root,
+                                       overrides={"n_epochs": 1})
+               if r["row"] == "D. SVDD w/ bias & var. reg." and r["column"].startswith("VOC2012"))
+    assert run["net"]["network"] == "resnet18" and run["net"]["weights"] == "imagenet"
+    assert run["train"]["batch_size"] == 50 and run["preprocessing"] == "imagenet"
+    run["net"]["weights"] = None  # no internet: random init instead of ImageNet weights
+
+    class OneRun:
+        name, title, rows, columns, metric = spec.name, spec.title, spec.rows, spec.columns, spec.metric
+
+        def resolve(self, mode, seeds=None, data_root=None, overrides=None):
+            return [run]
+
+    result = runner.run_sweep(OneRun(), "paper", data_root=data_root, progress=False)
+    row = result.runs.iloc[0]
+    assert row["status"] == "trained", row["error"]
+    assert (row["n_train"], row["n_val"], row["n_test"]) == (6, 8, 12)  # 60% of val -> test
+    assert 0 <= row["auc"] <= 100 and row["best_epoch"] == 1 and served
+    assert len(_entries_of(results, "paper")) == 1
+
+
+def _entries_of(results, mode):
+    return list((results / "reproduce" / mode).glob("*/metrics.json"))
