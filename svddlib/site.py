@@ -171,7 +171,7 @@ def build_site(names: list[str] | None = None, mode: str | None = None,
     _stage(names, mode, executed_dir, output_dir / "source")
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [str(jupyter_book if jupyter_book.exists() else "jupyter-book"), "build",
-               str(output_dir / "source"), "--path-output", str(output_dir), "--builder", "html"]
+               str(output_dir / "source"), "--path-output", str(output_dir), "--builder", "html", "--quiet"]  # warnings still show
     done = subprocess.run(command)
     if done.returncode != 0:
         raise SiteBuildError(f"jupyter-book build failed (exit {done.returncode}): see above")
