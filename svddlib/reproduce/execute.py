@@ -74,8 +74,13 @@ def _baseline(run: dict) -> dict:
     from ..baselines import run_baseline
     from ..experiments import build_data
 
+    config = dict(run["baseline"])
+    if config.get("device") == "auto":
+        from ..training import resolve_device
+
+        config["device"] = str(resolve_device("auto"))
     data = build_data(**data_spec_of(run))
-    result = run_baseline(run["method"], data, run["baseline"])
+    result = run_baseline(run["method"], data, config)
     auc = _percent(result["test_auc"])
     return {"auc": auc, "auc_last": auc, "auc_before_collapse": auc,
             "val_auc": _percent(result["val_auc"]), "best_epoch": None, "collapse_epoch": None,
