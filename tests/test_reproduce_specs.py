@@ -9,7 +9,8 @@ import torch
 from svddlib.cache import config_hash
 from svddlib.data import OFFICIAL_SIZES, PAPER_SIZES, PAPER_SPLIT_RULES, alteration_split_sizes
 from svddlib.reproduce import ARTEFACTS, cache_config, execute_run, get_spec
-from svddlib.reproduce.specs import DEFAULT_SEEDS, PAPER_K_GRID, PRESETS, stroke_strength
+from svddlib.reproduce.specs import (DEFAULT_SEEDS, PAPER_K_GRID, PRESETS, SMALL_CAPS,
+                                    stroke_strength)
 
 NAMES = ("table1", "table2", "table3", "table4", "table5", "table6", "fig1", "fig2")
 NOISE = "D. SVDD w/ bias & noise reg."
@@ -168,7 +169,12 @@ def test_teach_mode_is_what_trims_say(teach_runs, name):
         assert run["seed"] in DEFAULT_SEEDS["teach"]
         data = run["data"]
         assert data["dataset"] in ("mnist5k", "photo_patches")
-        assert data["max_train"] == preset["max_train"] and data["max_eval"] == preset["max_eval"]
+        caps = {"max_train": preset["max_train"], "max_eval": preset["max_eval"]}
+        if run.get("method") == "geo":
+            caps = SMALL_CAPS["geo"]
+        elif run["kind"] == "baseline" and run["baseline"].get("input_size"):
+            caps = SMALL_CAPS["resized"]
+        assert {k: data[k] for k in caps} == caps
         assert (data["dataset"] == "mnist5k") == run["column"].startswith("CIFAR10")
         if data.get("anomaly") == "strokes":
             scaled = run["notes"]["test_anomaly"]

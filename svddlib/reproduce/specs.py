@@ -319,8 +319,9 @@ def _baseline_run(base: dict, row: Row, mode: str, seed: int) -> dict:
         if row.feature_side is not None:
             cfg["input_size"] = row.feature_side
         caps = SMALL_CAPS.get("resized" if row.feature_side else row.method)
-        if caps and mode == "teach":
-            base["data"].update(caps)
+        for key, cap in (caps or {}).items() if mode == "teach" else ():
+            now = base["data"].get(key)
+            base["data"][key] = cap if now is None else min(now, cap)  # overrides trim further
     cfg["seed"] = seed
     if mode == "paper":
         cfg["device"] = "auto"  # resolved where the run executes (CUDA when available)
