@@ -43,6 +43,8 @@ lab: install
 bench: install
 	$(PY) scripts/bench_trainer.py
 	$(PY) scripts/bench_anomalies.py
+	$(PY) -c "import pyod" 2>/dev/null || $(PY) -m pip install --quiet pyod  # benchmark only
+	$(PY) scripts/bench_detectors.py --json results/bench_detectors.json
 
 clean:
 	rm -rf results .pytest_cache
