@@ -171,3 +171,13 @@ def test_group_and_choice_derived_from_metrics_when_labels_are_absent():
 
 
 NOISE = "D. SVDD w/ bias & noise reg."
+
+
+def test_plots_take_another_metric_column():
+    runs = _fake_runs("fig1")
+    runs["auc_last"] = 50.0  # every variant equal: all differences to D. SVDD are 0
+    fig = plot_fig1(runs, metric="auc_last")
+    assert all((line.get_ydata() == 0).all() for line in fig.axes[0].lines[:3])
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no column 'auc_best'"):
+        plot_fig1(runs, metric="auc_best")

@@ -17,8 +17,12 @@ __all__ = ["plot_comparison", "plot_fig1", "plot_fig2"]
 _OURS, _PAPER = "#4C72B0", "#DD8452"
 
 
-def _runs_and_spec(result, spec):
+def _runs_and_spec(result, spec, metric=None):
     runs = getattr(result, "runs", result)
+    if metric is not None:  # e.g. 'auc_last' next to the protocol's AUC
+        if metric not in runs.columns:
+            raise ValueError(f"the runs frame has no column {metric!r}")
+        runs = runs.assign(auc=runs[metric])
     if spec is None:
         spec = getattr(result, "spec", None)
         if spec is None:
@@ -31,15 +35,16 @@ def _runs_and_spec(result, spec):
     return runs, spec
 
 
-def plot_comparison(result, ax=None, spec=None, mode: str | None = None):
+def plot_comparison(result, ax=None, spec=None, mode: str | None = None, metric=None):
     """Dot plot, one line per cell: our mean ± std (blue) and the paper's (orange), AUC in %.
 
     ``result``: a sweep result (``.runs``) or the runs frame; ``spec``: the artefact (name or
-    spec; taken from the runs when they name one). Missing cells show no dot.
+    spec; taken from the runs when they name one); ``metric``: another column of the runs
+    frame than the protocol's ``auc`` (e.g. 'auc_last'). Missing cells show no dot.
     """
     import matplotlib.pyplot as plt
 
-    runs, spec = _runs_and_spec(result, spec)
+    runs, spec = _runs_and_spec(result, spec, metric)
     comp = aggregate.comparison(runs, spec)
     n = len(comp)
     if ax is None:
@@ -66,14 +71,15 @@ def _setting(column: str) -> tuple[str, str]:
     return setting, lr
 
 
-def plot_fig1(result, axes=None, spec=None):
+def plot_fig1(result, axes=None, spec=None, metric=None):
     """Redraw of Fig. 1: AUC of each variant minus that of standard D. SVDD against the
     learning rate, one panel per setting; top row 'head' (the lr of g, body 10x lower),
     bottom row 'all' (one lr in all layers). Error bars: sqrt(std_variant^2 + std_D.SVDD^2)
-    of the cell stds (the runs of two variants are not paired)."""
+    of the cell stds (the runs of two variants are not paired). ``metric='auc_last'`` draws
+    the last-epoch AUC instead of the best before collapse."""
     import matplotlib.pyplot as plt
 
-    runs, spec = _runs_and_spec(result, spec or "fig1")
+    runs, spec = _runs_and_spec(result, spec or "fig1", metric)
     mean, std = aggregate.means(runs, spec), aggregate.stds(runs, spec)
     settings = list(dict.fromkeys(_setting(c)[0] for c in spec.columns))
     lrs = list(LR_LABELS.values())
