@@ -278,3 +278,14 @@ def test_execute_rejects_a_bad_run():
         execute_run({"row": "x"})
     with pytest.raises(ValueError, match="unknown run kind"):
         execute_run({"kind": "magic"})
+
+
+def test_data_root_becomes_the_loader_root_of_paper_datasets(tmp_path):
+    from svddlib.reproduce.execute import data_spec_of
+
+    paper = get_spec("table2").resolve("paper", data_root=tmp_path)[0]
+    assert data_spec_of(paper)["root"] == str(tmp_path / paper["data"]["dataset"])
+    assert "root" not in paper["data"]  # the run itself (and its cache key) stays root-free
+    teach = get_spec("table2").resolve("teach", data_root=tmp_path)[0]
+    assert "root" not in data_spec_of(teach)  # embedded stand-ins need no root
+    assert "root" not in data_spec_of(dict(paper, data_root=None))
