@@ -289,3 +289,16 @@ def test_data_root_becomes_the_loader_root_of_paper_datasets(tmp_path):
     teach = get_spec("table2").resolve("teach", data_root=tmp_path)[0]
     assert "root" not in data_spec_of(teach)  # embedded stand-ins need no root
     assert "root" not in data_spec_of(dict(paper, data_root=None))
+
+
+@pytest.mark.parametrize("mode", ["teach", "paper"])
+def test_runs_shared_between_artefacts_have_equal_cache_configs(mode):
+    def hashes(name, keep=lambda r: True):
+        return {config_hash(cache_config(r)) for r in get_spec(name).resolve(mode, seeds=[0])
+                if keep(r)}
+
+    # Fig. 1 top row = Table V; Fig. 2 'pooling' Deep SVDD rows = Table II
+    assert hashes("fig1", lambda r: r["row"].startswith("head |")) == hashes("table5")
+    fig2_deep = hashes("fig2", lambda r: r["row"].startswith("pooling |") and
+                       r["kind"] == "deep_svdd")
+    assert fig2_deep and fig2_deep <= hashes("table2")
