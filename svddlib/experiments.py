@@ -19,7 +19,7 @@ from .cache import load_or_run, run_dir
 
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
            "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots",
-           "load_model"]
+           "load_model", "train_deep_svdd", "best_before_collapse"]
 
 #: The Deep SVDD variants compared in Tables I-VI of Chong et al. (2020).
 VARIANTS = {
