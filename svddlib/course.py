@@ -185,14 +185,27 @@ _SPECS = [
             mode: dict(seeds=None, n_epochs=None, max_train=None, executor="sequential",
                        n_gallery=n) for mode, n in (("smoke", 3), ("teach", 4), ("paper", 4))}),
     NotebookSpec(
-        "72_learning_rates", "Learning rates and collapse", "stability across learning rates",
-        "VI, Table V, Fig. 1", {}),
+        "72_learning_rates", "Learning rates and collapse",
+        "the paper's learning-rate protocol (head vs body), three readings of a run (last, best "
+        "validation, best test before collapse), Table V and Fig. 1 through the runner",
+        "VI, Table V, Fig. 1",
+        _same(seeds=None, n_epochs=None, max_train=None, executor="sequential")),
     NotebookSpec(
-        "73_pooling", "The pooling layer", "features with and without ResNet-18's pooling",
-        "VI, Fig. 2", {}),
+        "73_pooling", "The pooling layer",
+        "global max pooling from scratch and its blindness to rearranged positions, a probe on "
+        "block-permuted patches, Fig. 2 (methods A-E with and without pooling) through the runner",
+        "VI, Fig. 2", {
+            mode: dict(seeds=None, n_epochs=None, max_train=None, executor="sequential",
+                       n_probe=n, probe_side=64)
+            for mode, n in (("smoke", 16), ("teach", 200), ("paper", 500))}),
     NotebookSpec(
-        "90_paper_results", "The paper's results", "every table and figure of the paper, on a GPU",
-        "VI, Tables I-VI", {}),
+        "90_paper_results", "The paper's results",
+        "every table and figure of the paper gathered through the runner, ours beside the "
+        "paper's with the difference, and a computed verdict per finding of Section VI",
+        "VI, Tables I-VI, Fig. 1-2",
+        _same(seeds=None, n_epochs=None, max_train=None, executor="sequential",
+              artefacts=["table1", "table2", "table3", "table4", "table5", "table6", "fig1",
+                         "fig2"])),
 ]
 NOTEBOOKS = {spec.name: spec for spec in _SPECS}
 #: Seconds one cell may run, per mode, before the run is stopped with an error.
