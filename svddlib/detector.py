@@ -243,6 +243,7 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
             if warm:
                 model, center = self.model_, self.center_
             else:
+                self.__dict__.pop("ae_history_", None)  # from an earlier fit with pretrain
                 model = (self._pretrained_net(x, seed, cfg.n_epochs) if self.pretrain
                          else build_model(self.net, **self._build_kwargs(x)))
                 center = None

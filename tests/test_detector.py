@@ -144,6 +144,8 @@ def test_pretraining_lenet():
     plain = DeepSVDD(**kw).fit(x)
     assert not torch.equal(det.center_, plain.center_)  # c comes from the pretrained encoder
     assert not hasattr(plain, "ae_history_")
+    assert not hasattr(det.set_params(pretrain=False, ae_n_epochs=None, ae_lr=None).fit(x),
+                       "ae_history_")
 
 
 @pytest.mark.parametrize("kw, match", [
