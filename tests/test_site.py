@@ -44,8 +44,9 @@ class Chromium:
             page = next(t for t in json.load(reply) if t["type"] == "page")
         self.socket = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60,
                                                   suppress_origin=True)
-        self.next_id, self.events = 0, []
+        self.next_id, self.requests = 0, []
         self.call("Page.enable")
+        self.call("Network.enable")
 
     def _port(self, port_file: Path, timeout: float = 60) -> int:
         deadline = time.monotonic() + timeout
@@ -66,23 +67,31 @@ class Chromium:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message["result"]
-            self.events.append(message.get("method"))
+            self._record(message)
 
     def open(self, url: str, timeout: float = 60) -> None:
-        """Load ``url`` (following a meta-refresh redirect) and wait for MathJax to typeset."""
-        self.events.clear()
+        """Load ``url``, follow a meta-refresh redirect, wait for MathJax to finish typesetting."""
+        self.requests.clear()
         self.call("Page.navigate", url=url)
-        self._wait_for("Page.loadEventFired", timeout)
-        if self.evaluate("!!document.querySelector('meta[http-equiv=refresh]')"):
-            self.events.clear()
-            self._wait_for("Page.loadEventFired", timeout)
+        deadline = time.monotonic() + timeout
+        while not self._loaded():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not finish loading")
+            time.sleep(0.2)
         self.evaluate("new Promise(done => window.MathJax && MathJax.Hub ? "
                       "MathJax.Hub.Queue(() => done(true)) : done(false))")
 
-    def _wait_for(self, event: str, timeout: float) -> None:
-        self.socket.settimeout(timeout)
-        while event not in self.events:
-            self.events.append(json.loads(self.socket.recv()).get("method"))
+    def _loaded(self) -> bool:
+        """The document is complete and is not a redirect (index.html) to another page."""
+        try:
+            return self.evaluate("document.readyState === 'complete' && "
+                                 "!document.querySelector('meta[http-equiv=refresh]')")
+        except RuntimeError:  # the page navigated while being asked
+            return False
+
+    def _record(self, event: dict) -> None:
+        if event.get("method") == "Network.requestWillBeSent":
+            self.requests.append(event["params"]["request"]["url"])
 
     def evaluate(self, expression: str):
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True,
@@ -188,6 +197,9 @@ def test_page_renders_in_chromium(browser, served_site, page, tmp_path):
     assert source_link, f"no link to the source notebook: {report['downloads']}"
     with urllib.request.urlopen(source_link[0], timeout=30) as reply:
         assert nbformat.reads(reply.read().decode(), as_version=4).cells  # the source notebook
+    offsite = [url for url in browser.requests
+               if not url.startswith((served_site, "data:", "about:"))]
+    assert not offsite, f"the page fetches from outside the site: {offsite}"
     if page != "index.html":
         assert report["tables"] > 0, "the collapse notebook's tables are missing"
     _assert_not_blank(browser.screenshot(), tmp_path / f"{name}.png")
