@@ -103,8 +103,8 @@ def plot_fig1(result, axes=None, spec=None, metric=None):
                 ax.errorbar(x, m, yerr=s, marker="o", capsize=2, label=variant)
             ax.axhline(0, color="grey", lw=0.8)
             ax.set_xscale("log")
-            ax.set_title(f"{setting}\n({'lr of g; body 10x lower' if scope == 'head' else 'same lr in all layers'})",
-                         fontsize="small")
+            scope_text = "lr of g; body 10x lower" if scope == "head" else "same lr in all layers"
+            ax.set_title(f"{setting}\n({scope_text})", fontsize="small")
             if j == 0:
                 ax.set_ylabel("AUC difference to D. SVDD (%)")
             if i == 1:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Callable
 
 __all__ = ["ArtefactSpec", "ARTEFACTS", "get_spec", "MODES", "PAPER_K_GRID", "DATA_SEED",
            "DEFAULT_SEEDS", "PAPER_NU", "FIG2_LETTERS", "OVERRIDE_KEYS", "stroke_strength"]
