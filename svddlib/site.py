@@ -1,10 +1,10 @@
 """The executed course as a static HTML book (Jupyter Book 1.x: Sphinx with MyST-NB).
 
-``build_site(mode)`` takes the notebooks papermill executed for a mode
+``build_site(names, mode)`` takes the notebooks papermill executed for a mode
 (``results/executed/<mode>/``, written by ``python -m svddlib.course run``), executes only those
-that are missing, older than their source or interrupted, refuses to publish any notebook that raised,
-stages them in course order (:data:`svddlib.course.NOTEBOOKS`) with a header that links the
-source notebook and gives the command that re-runs it, and builds HTML with Jupyter Book::
+that are missing, older than their source or interrupted, refuses to publish any notebook that
+raised, stages them in course order (:data:`svddlib.course.NOTEBOOKS`) with a header linking
+the source notebook and giving the command that re-runs it, and builds HTML with Jupyter Book::
 
     python -m svddlib.course site                 # mode from $SVDD_MODE, else teach
     python -m svddlib.course site --mode smoke 00_introduction 30_hypersphere_collapse
@@ -41,7 +41,7 @@ def site_root() -> Path:
 
 
 def site_notebooks(names: list[str] | None = None) -> list[str]:
-    """Notebooks of the site in course order: the given ones, else every one on disk with presets."""
+    """The site's notebooks in course order: ``names``, else all on disk that have presets."""
     if names:
         for name in names:
             course.notebook_spec(name)  # clear error for an unknown or planned notebook
@@ -147,7 +147,8 @@ def _stage(names: list[str], mode: str, executed_dir: Path, source_dir: Path) ->
     for name, nb in executed.items():
         _stage_notebook(name, nb, mode, source_dir)
     _write_if_changed(source_dir / "_toc.yml", _toc(names))
-    _write_if_changed(source_dir / "_config.yml", (project_root() / "book" / "_config.yml").read_text())
+    config = project_root() / "book" / "_config.yml"
+    _write_if_changed(source_dir / "_config.yml", config.read_text())
     mathjax = source_dir / "_mathjax" / "mathjax"
     if not mathjax.exists():
         import jupyter_server_mathjax
@@ -171,7 +172,8 @@ def build_site(names: list[str] | None = None, mode: str | None = None,
     _stage(names, mode, executed_dir, output_dir / "source")
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [str(jupyter_book if jupyter_book.exists() else "jupyter-book"), "build",
-               str(output_dir / "source"), "--path-output", str(output_dir), "--builder", "html", "--quiet"]  # warnings still show
+               str(output_dir / "source"), "--path-output", str(output_dir), "--builder", "html",
+               "--quiet"]  # Sphinx's warnings and errors still show
     done = subprocess.run(command)
     if done.returncode != 0:
         raise SiteBuildError(f"jupyter-book build failed (exit {done.returncode}): see above")
@@ -179,7 +181,7 @@ def build_site(names: list[str] | None = None, mode: str | None = None,
 
 
 def site_cli(names: list[str], mode: str | None) -> int:
-    """``python -m svddlib.course site``: build, print where the site is; exit 1 on a broken notebook."""
+    """``python -m svddlib.course site``: build and say where; exit 1 on a broken notebook."""
     start = time.perf_counter()
     try:
         index = build_site(names or None, mode)

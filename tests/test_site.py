@@ -25,6 +25,7 @@ import pytest
 from svddlib import course, site
 
 SITE_NOTEBOOKS = ["00_introduction", "30_hypersphere_collapse"]
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run",
                   "--hide-scrollbars", "--window-size=1280,1000", "--remote-debugging-port=0"]
@@ -190,7 +191,8 @@ def test_page_renders_in_chromium(browser, served_site, page, tmp_path):
     assert report["maths"] > 0 and report["typeset"] > 0, "no maths typeset by MathJax"
     assert not report["untypeset"], f"maths left as TeX: {report['untypeset'][:3]}"
     assert report["math_errors"] == 0
-    assert report["error_outputs"] == 0 and "Traceback (most recent call last)" not in report["text"]
+    assert report["error_outputs"] == 0
+    assert "Traceback (most recent call last)" not in report["text"]
     name = "00_introduction" if page == "index.html" else page.removesuffix(".html")
     assert f"python -m svddlib.course run {name} --mode smoke" in report["text"]
     source_link = [href for href in report["downloads"] if href.endswith(f"/{name}.ipynb")]
@@ -218,7 +220,7 @@ def _broken_executed_notebook(executed_dir: Path, name: str) -> None:
     """An executed copy of ``name`` that raised, exactly as papermill writes it."""
     bad = executed_dir / "bad.ipynb"
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = KERNELSPEC
     nb.cells = [nbformat.v4.new_markdown_cell("# Broken"),
                 nbformat.v4.new_code_cell("raise RuntimeError('deliberately broken')")]
     nbformat.write(nb, bad)
@@ -249,7 +251,7 @@ def test_notebook_raising_while_executing_fails_the_build_naming_it(tmp_path, mo
     sources = tmp_path / "notebooks"
     sources.mkdir()
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = KERNELSPEC
     nb.cells = [nbformat.v4.new_code_cell("mode = None", metadata={"tags": ["parameters"]}),
                 nbformat.v4.new_code_cell("assert False, 'deliberately broken'")]
     nbformat.write(nb, sources / "00_introduction.ipynb")
