@@ -47,7 +47,8 @@ def plot_comparison(result, ax=None, spec=None, mode: str | None = None, metric=
     runs, spec = _runs_and_spec(result, spec, metric)
     comp = aggregate.comparison(runs, spec)
     n = len(comp)
-    if ax is None:
+    created = ax is None
+    if created:
         _, ax = plt.subplots(figsize=(7.5, max(2.5, 0.28 * n + 1)))
     y = np.arange(n)[::-1]
     ax.errorbar(comp["ours_mean"], y + 0.15, xerr=comp["ours_std"].fillna(0), fmt="o",
@@ -62,6 +63,8 @@ def plot_comparison(result, ax=None, spec=None, mode: str | None = None, metric=
     where = f" ({mode} mode)" if mode else ""
     ax.set_title(f"{spec.name}: ours{where} vs the paper")
     ax.legend(loc="lower right", fontsize="small")
+    if created:
+        ax.figure.tight_layout()
     return ax.figure
 
 
