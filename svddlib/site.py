@@ -149,11 +149,13 @@ def _stage(names: list[str], mode: str, executed_dir: Path, source_dir: Path) ->
     _write_if_changed(source_dir / "_toc.yml", _toc(names))
     config = project_root() / "book" / "_config.yml"
     _write_if_changed(source_dir / "_config.yml", config.read_text())
-    mathjax = source_dir / "_mathjax" / "mathjax"
-    if not mathjax.exists():
+    assets = source_dir / "_assets"  # html_static_path: MathJax and its CSS fix
+    if not (assets / "mathjax").exists():
         import jupyter_server_mathjax
 
-        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", mathjax)
+        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static",
+                        assets / "mathjax")
+    shutil.copy2(project_root() / "book" / "mathjax2.css", assets)
 
 
 def build_site(names: list[str] | None = None, mode: str | None = None,
