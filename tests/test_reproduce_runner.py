@@ -240,3 +240,42 @@ def test_one_paper_mode_run_trains_on_fixture_data_in_the_real_format(results, t
 
 def _entries_of(results, mode):
     return list((results / "reproduce" / mode).glob("*/metrics.json"))
+
+
+class _FirstRuns:
+    """The first ``n`` distinct Deep SVDD runs of a real spec (a spec-like object)."""
+
+    def __init__(self, name, mode, n, seeds):
+        from svddlib.reproduce import cache_config, get_spec
+        from svddlib.cache import config_hash
+
+        spec = get_spec(name)
+        self.name, self.title, self.metric = spec.name, spec.title, spec.metric
+        self.rows, self.columns, seen, self.runs = spec.rows, spec.columns, set(), []
+        for run in spec.resolve(mode, seeds=seeds):
+            key = config_hash(cache_config(run))
+            if run["kind"] == "deep_svdd" and key not in seen and len(self.runs) < n:
+                seen.add(key)
+                self.runs.append(run)
+
+    def resolve(self, mode, seeds=None, data_root=None, overrides=None):
+        return [dict(r) for r in self.runs]
+
+
+def test_real_smoke_runs_on_dask_equal_sequential_with_the_same_threads(results, tmp_path):
+    """Real Table II smoke runs: with one torch thread per run (threads=1), the Dask path
+    gives the same AUCs and table as the sequential path, to the last digit."""
+    distributed = pytest.importorskip("distributed")
+    spec = _FirstRuns("table2", "smoke", 4, seeds=[0, 1])
+    sequential = runner.run_sweep(spec, "smoke", threads=1, progress=False)
+    os.environ["SVDD_RESULTS_ROOT"] = str(tmp_path / "dask")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        on_dask = runner.run_sweep(spec, "smoke", executor=client, threads=1, progress=False)
+    columns = LABELS + ["auc", "auc_last", "val_auc", "best_epoch"]
+    frames = [r.runs.sort_values(LABELS)[columns].reset_index(drop=True)
+              for r in (on_dask, sequential)]
+    assert set(on_dask.runs["status"]) == {"trained"}
+    pd.testing.assert_frame_equal(*frames)
+    pd.testing.assert_frame_equal(on_dask.table(), sequential.table())

@@ -152,9 +152,12 @@ def _limit_threads(threads: int | None) -> None:
     """Use ``threads`` torch / OpenMP threads in this process (no oversubscription)."""
     if not threads:
         return
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
     import torch
+
+    if torch.get_num_threads() == threads:
+        return
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, str(threads))
 
     torch.set_num_threads(threads)
 
@@ -220,10 +223,13 @@ def _is_dask_client(obj) -> bool:
 class _Runner:
     """Submits tasks to the chosen executor and yields their results as they finish."""
 
-    def __init__(self, executor, scheduler, n_workers):
+    def __init__(self, executor, scheduler, n_workers, threads=None):
         self.owned, self.client, self.pool = None, None, None
         if scheduler and executor != "dask":
             raise ValueError("--scheduler needs --executor dask")
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                    or threads < 1):
+            raise ValueError(f"threads must be a positive integer, got {threads!r}")
         n_workers = 2 if n_workers is None else n_workers
         if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
             raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
@@ -244,10 +250,11 @@ class _Runner:
                 "spawn"), initializer=_limit_threads, initargs=(self.threads,))
             self.owned = self.pool
         elif executor == "sequential":
-            self.threads = None
+            self.threads = None  # this process keeps its own setting
         else:
             raise ValueError(f"unknown executor {executor!r}; choose one of {EXECUTORS}, "
                              "a distributed.Client or a concurrent.futures.Executor")
+        self.threads = threads or self.threads
 
     def map(self, tasks: list[dict]):
         for task in tasks:
@@ -262,9 +269,15 @@ class _Runner:
             futures = [self.pool.submit(_run_one, t) for t in tasks]
             for future in as_completed(futures):
                 yield future.result()
-        else:  # in this process: its environment stays as it is
-            for task in tasks:
-                yield _run_one({**task, "results_root": None, "data_root": None})
+        else:  # in this process: its environment and thread count stay as they are
+            import torch
+
+            before = torch.get_num_threads()
+            try:
+                for task in tasks:
+                    yield _run_one({**task, "results_root": None, "data_root": None})
+            finally:
+                torch.set_num_threads(before)
 
     def close(self):
         if self.owned is self.client and self.client is not None:
@@ -279,13 +292,17 @@ class _Runner:
 # ----------------------------------------------------------------------------- the sweep
 def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", scheduler=None,
               n_workers=None, data_root=None, overrides=None, force: bool = False,
-              progress: bool = True, execute: Callable | None = None,
+              progress: bool = True, threads: int | None = None,
+              execute: Callable | None = None,
               cache_config: Callable | None = None) -> "SweepResult":
     """Run (or load) every run of ``artefact`` (a name of :data:`ARTEFACTS` or a spec) in
     ``mode`` and return a :class:`SweepResult`.
 
     ``seeds``/``data_root``/``overrides`` go to ``spec.resolve``; ``executor``: see the module
-    docstring; ``force`` retrains cached runs. ``execute(run, folder) -> metrics`` and
+    docstring; ``force`` retrains cached runs; ``threads``: torch CPU threads per run (default:
+    cores / workers in pools, unchanged in-process). CPU results depend on the thread count in
+    the last digits (float sums in another order), so pass the same ``threads`` (e.g. 1) to
+    compare executors bit for bit. ``execute(run, folder) -> metrics`` and
     ``cache_config(run) -> dict`` default to :mod:`svddlib.reproduce.execute`.
     """
     from tqdm.auto import tqdm
@@ -313,7 +330,7 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
     bar = tqdm(total=len(plan.unique), initial=len(outcomes), disable=not progress,
                desc=f"{spec.name} ({mode})", unit="run")
     bar.set_postfix(counts)
-    runner = _Runner(executor, scheduler, n_workers) if tasks else None
+    runner = _Runner(executor, scheduler, n_workers, threads) if tasks else None
     try:
         for out in (runner.map(tasks) if runner else ()):
             if out["status"] == "trained":  # make sure the client's cache has it as well
