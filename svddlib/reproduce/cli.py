@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="Dask scheduler address, e.g. tcp://host:8786 (--executor dask)")
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes of --executor process / local dask (default 2)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads per run (default: cores / workers in pools)")
     parser.add_argument("--seeds", type=int, nargs="*", default=None,
                         help="seeds to run (default: the mode's seeds)")
     parser.add_argument("--dry-run", action="store_true",
@@ -119,7 +121,8 @@ def _cli(argv=None) -> int:
         for name in names:
             result = run_sweep(name, mode, seeds=args.seeds, executor=executor,
                                n_workers=args.workers, data_root=args.data_root,
-                               force=args.force, progress=not args.no_progress)
+                               force=args.force, progress=not args.no_progress,
+                               threads=args.threads)
             _report(result)
     finally:
         if not isinstance(executor, str):
