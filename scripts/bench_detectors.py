@@ -163,7 +163,8 @@ def sweep(digits, seed: int) -> str:
             rows.append({"lr": lr, "n_epochs": epochs, "cpu_s": cpu,
                          "val_auc": auc(split["y_val"], det.anomaly_score(split["x"]["val"]))})
     frame = pd.DataFrame(rows).groupby(["lr", "n_epochs"]).mean().reset_index()
-    return frame.round(3).to_markdown(index=False)
+    frame["lr"] = frame["lr"].map("{:g}".format)
+    return frame.round({"cpu_s": 2, "val_auc": 3}).to_markdown(index=False)
 
 
 def summary_table(rows: list) -> str:
