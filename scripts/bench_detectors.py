@@ -154,6 +154,7 @@ def sweep(digits, seed: int) -> str:
     from svddlib.metrics import auc
 
     rows = []
+    svddlib_defaults(load_split(digits[0], seed), seed)  # untimed warm-up
     for digit in tqdm(digits, desc="sweep"):
         split = load_split(digit, seed)
         for lr, epochs in SWEEP:
