@@ -28,7 +28,8 @@ only: ``.venv/bin/pip install pyod``.
 
     OMP_WAIT_POLICY=PASSIVE nice .venv/bin/python scripts/bench_detectors.py --quick
     OMP_WAIT_POLICY=PASSIVE nice .venv/bin/python scripts/bench_detectors.py --sweep
-    OMP_WAIT_POLICY=PASSIVE nice .venv/bin/python scripts/bench_detectors.py --json results/bench_detectors.json
+    OMP_WAIT_POLICY=PASSIVE nice .venv/bin/python scripts/bench_detectors.py \
+        --json results/bench_detectors.json
 """
 from __future__ import annotations
 

@@ -53,7 +53,8 @@ def resolve_n_epochs(n_epochs, n_samples: int, batch_size: int) -> int:
 
 
 def _fresh_seed(random_state) -> int:
-    """An int seed from None (fresh OS entropy, no global state touched), an int or a RandomState."""
+    """An int seed from None (fresh OS entropy, no global state touched), an int or a
+    RandomState."""
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
     if isinstance(random_state, np.random.RandomState):
@@ -285,7 +286,8 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
                               self.objective)
 
     def anomaly_score(self, X) -> np.ndarray:
-        """Deep SVDD score: ||phi(x) - c||^2 (minus R^2 for soft-boundary); higher = more anomalous."""
+        """Deep SVDD score ||phi(x) - c||^2 (minus R^2 for soft-boundary); higher = more
+        anomalous."""
         check_is_fitted(self, "model_")
         return self._scores(self._check_X(X, reset=False))
 
