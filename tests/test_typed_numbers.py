@@ -77,13 +77,7 @@ def test_summary_section_is_found():
     assert summary_cells(nb).strip() == "- 42 runs"
 
 
-# Notebooks outside issue 11's scope that had typed numbers when this test was written: marked,
-# not hidden (strict: the mark must go once the Summary is fixed).
-KNOWN = {"60_baselines": "'72' transformations typed in the Summary (issue 10's notebooks)"}
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(reason=KNOWN[p.stem], strict=True))
-                                  if p.stem in KNOWN else p for p in NOTEBOOKS], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_typed_numbers_in_summary(path):
     nb = nbformat.read(path, as_version=4)
     found = typed_numbers(summary_cells(nb))

@@ -8,6 +8,7 @@ MNIST digit of Ruff et al. 2018 (ICML), Table 1; they were obtained on the *full
 (about 6,000 training images per digit, 10,000 test images), not on the 5,000-image MNIST-5k
 of this course, so they are a yardstick, not a target. The OC-SVM, KDE, IF, DCAE and AnoGAN
 rows of that table are not reproduced here: check them in the paper before quoting them.
+The numbers of Chong et al. (2020) live in :func:`svddlib.reproduce.paper_table`.
 """
 from __future__ import annotations
 
@@ -15,27 +16,12 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-__all__ = ["RUFF2018_MNIST_DEEP_SVDD", "CHONG2020_CIFAR10_ONE_VS_ALL", "one_vs_all_results",
+__all__ = ["RUFF2018_MNIST_DEEP_SVDD", "one_vs_all_results",
            "cap_anomalies", "mean_auc_table", "per_class_table"]
 
 #: Ruff et al. 2018, Table 1, "Deep SVDD one-class", MNIST, test AUC in % per normal digit 0-9
 #: (full MNIST; mean over 10 seeds in the paper).
 RUFF2018_MNIST_DEEP_SVDD = (98.0, 99.7, 91.7, 91.9, 94.9, 88.5, 98.3, 94.6, 93.9, 96.5)
-
-
-#: Chong et al. 2020, Table III, CIFAR-10 one-vs-all: mean ± std of the AUC (%) over the 10
-#: normal classes (ImageNet-pretrained ResNet-18 features / backbone).
-CHONG2020_CIFAR10_ONE_VS_ALL = {
-    "OC-SVM w/ PCA": "61.6 ± 10.4",
-    "OC-SVM w/ CNN feat.": "75.3 ± 8.0",
-    "IF w/ PCA": "54.5 ± 12.6",
-    "IF w/ CNN feat.": "69.2 ± 10.0",
-    "GEO w/ Dirichlet": "87.2 ± 7.2",
-    "D. SVDD": "67.9 ± 6.5",
-    "D. SVDD w/ bias": "67.7 ± 6.1",
-    "D. SVDD w/ bias & noise reg.": "68.6 ± 6.4",
-    "D. SVDD w/ bias & var. reg.": "67.6 ± 5.2",
-}
 
 
 def one_vs_all_results(methods: Iterable[str], dataset: str = "mnist5k",
