@@ -279,3 +279,24 @@ def test_real_smoke_runs_on_dask_equal_sequential_with_the_same_threads(results,
     assert set(on_dask.runs["status"]) == {"trained"}
     pd.testing.assert_frame_equal(*frames)
     pd.testing.assert_frame_equal(on_dask.table(), sequential.table())
+
+
+def test_paper_mode_refuses_to_fall_back_to_random_weights(monkeypatch):
+    """Without the ImageNet weights a paper-mode run would silently train a random ResNet-18."""
+    from torchvision.models import ResNet18_Weights as Weights
+
+    from svddlib.reproduce import get_spec
+    from svddlib.reproduce.runner import check_pretrained_weights
+
+    runs = get_spec("table2").resolve("paper")
+    assert any("imagenet" in repr(run).lower() for run in runs)
+
+    def offline(self, *args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(Weights, "get_state_dict", offline)
+    with pytest.raises(ValueError, match="ImageNet weights of ResNet-18.*checkpoints"):
+        check_pretrained_weights(runs)
+    check_pretrained_weights(get_spec("table2").resolve("teach"))  # no ImageNet: nothing to check
+    monkeypatch.setattr(Weights, "get_state_dict", lambda self, *a, **k: {})
+    check_pretrained_weights(runs)  # weights available: passes

@@ -27,7 +27,8 @@ from types import SimpleNamespace
 from typing import Callable
 
 __all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "check_seeds",
-           "check_datasets", "connect_scheduler", "local_cluster_client"]
+           "check_datasets", "check_pretrained_weights", "connect_scheduler",
+           "local_cluster_client"]
 
 EXECUTORS = ("sequential", "process", "dask")
 #: The cache name of every reproduce run: ``<results>/reproduce/<mode>/<hash>/``.
@@ -145,6 +146,36 @@ def check_datasets(runs, data_root=None) -> None:
             raise ValueError(f"{message.rstrip('.')}. Pass --data-root DIR (or set "
                              "SVDD_DATA_ROOT) to the folder holding cifar10/, voc2012/, "
                              "wikiart/; download notes: data/README.md")
+
+
+def _uses_imagenet_weights(obj) -> bool:
+    """Whether any ``weights`` key inside a run dict asks for the ImageNet weights."""
+    if isinstance(obj, dict):
+        return any((key == "weights" and isinstance(value, str) and value.lower() == "imagenet")
+                   or _uses_imagenet_weights(value) for key, value in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return any(_uses_imagenet_weights(value) for value in obj)
+    return False
+
+
+def check_pretrained_weights(runs) -> None:
+    """Raise a one-line ValueError naming the fix when ``runs`` fine-tune the ImageNet ResNet-18
+    (paper mode) but its weights can be neither found nor downloaded: the network would
+    otherwise fall back to random weights with only a warning, and every number would silently
+    not be the paper's setting."""
+    if not any(_uses_imagenet_weights(run) for run in runs):
+        return
+    import torch
+    from torchvision.models import ResNet18_Weights
+
+    weights = ResNet18_Weights.IMAGENET1K_V1
+    try:
+        weights.get_state_dict(progress=False)  # from the torch hub cache, else downloaded once
+    except Exception as err:  # offline, blocked, corrupt file
+        fname = weights.url.rsplit("/", 1)[-1]
+        raise ValueError(f"paper mode needs the ImageNet weights of ResNet-18, which could not "
+                         f"be loaded ({type(err).__name__}); download {weights.url} and place "
+                         f"{fname} in {torch.hub.get_dir()}/checkpoints/") from None
 
 
 # ----------------------------------------------------------------------------- one run
@@ -326,6 +357,8 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
                           "execute": execute, "force": force,
                           "results_root": str(results_root()),
                           "data_root": None if data_root is None else str(data_root)})
+    if mode == "paper" and tasks:  # up front, not as random-weight runs with a warning
+        check_pretrained_weights([task["run"] for task in tasks])
     counts = {"trained": 0, "cached": len(outcomes), "failed": 0}
     bar = tqdm(total=len(plan.unique), initial=len(outcomes), disable=not progress,
                desc=f"{spec.name} ({mode})", unit="run")
