@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -260,11 +261,22 @@ def run_notebook(name: str, mode: str | None = None, parameters: dict | None = N
     output_dir = Path(output_dir or results_root() / "executed" / mode)
     output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / source.name
-    papermill.execute_notebook(
-        str(source), str(target), parameters={**parameters, "mode": mode},
-        kernel_name="python3", cwd=str(project_root()),
-        execution_timeout=cell_timeout or CELL_TIMEOUTS[mode],
-        progress_bar=sys.stderr.isatty())  # a cell-by-cell bar in a terminal
+    # papermill writes its output cell by cell: run into a temporary copy, so an interrupted run
+    # never leaves a half-executed notebook where a finished one is expected.
+    running = output_dir / f".{source.stem}.running.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(source), str(running), parameters={**parameters, "mode": mode},
+            kernel_name="python3", cwd=str(project_root()),
+            execution_timeout=cell_timeout or CELL_TIMEOUTS[mode],
+            progress_bar=sys.stderr.isatty())  # a cell-by-cell bar in a terminal
+    except papermill.PapermillExecutionError:
+        os.replace(running, target)  # a notebook that raised is kept, with its error shown
+        raise
+    except BaseException:
+        running.unlink(missing_ok=True)
+        raise
+    os.replace(running, target)
     return target
 
 

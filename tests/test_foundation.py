@@ -151,3 +151,18 @@ def test_course_map_lists_every_existing_notebook():
     on_disk = sorted(p.stem for p in course.notebooks_dir().glob("*.ipynb"))
     assert on_disk == sorted(course.available_notebooks())
     assert all(not course.NOTEBOOKS[name].planned for name in on_disk)
+
+
+def test_interrupted_notebook_run_leaves_no_executed_copy(tmp_path, monkeypatch):
+    """papermill writes cell by cell; a run stopped half-way must not leave its partial copy
+    where a finished executed notebook is expected (the site would publish it)."""
+    import papermill
+
+    def interrupted(source, output, **kwargs):
+        open(output, "w").write("{}")  # what papermill has written so far
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        course.run_notebook("00_introduction", "smoke", output_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
