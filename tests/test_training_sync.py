@@ -10,6 +10,7 @@ from torch import nn
 from svddlib import training
 from svddlib.training import TrainConfig, train
 from svddlib.weighting import AdaptiveWeight
+from test_training import _NaNAfter  # tests/ is on sys.path (pytest's rootdir insertion)
 
 QUIET = {"progress": False, "device": "cpu", "batch_size": 16, "lr": 1e-2}
 
@@ -62,23 +63,10 @@ def test_training_step_calls_no_item(monkeypatch):
 
 @pytest.mark.parametrize("every", [1, 4, 100])
 def test_periodic_nan_check_reports_the_first_bad_iteration(monkeypatch, every):
-    class NaNAfter(nn.Module):
-        def __init__(self, n):
-            super().__init__()
-            self.net, self.n, self.calls = _mlp(), n, 0
-
-        def forward(self, x):
-            out = self.net(x)
-            if self.training:
-                self.calls += 1
-                if self.calls >= self.n:
-                    return out * float("nan")
-            return out
-
     monkeypatch.setitem(training.NAN_CHECK_EVERY, "cpu", every)
     x, val = _data(n=112)  # batch 16 -> 7 iterations per epoch
     with pytest.warns(RuntimeWarning, match="epoch 2, iteration 3"):
-        res = train(NaNAfter(n=10), x, TrainConfig(n_epochs=4, **QUIET), val=val)
+        res = train(_NaNAfter(_mlp(), n=10), x, TrainConfig(n_epochs=4, **QUIET), val=val)
     assert res.nan_epoch == 2 and len(res.history) == 1 and res.best_epoch == 1
     assert all(torch.isfinite(p).all() for p in res.model.parameters())
 
