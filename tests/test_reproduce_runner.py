@@ -300,3 +300,22 @@ def test_paper_mode_refuses_to_fall_back_to_random_weights(monkeypatch):
     check_pretrained_weights(get_spec("table2").resolve("teach"))  # no ImageNet: nothing to check
     monkeypatch.setattr(Weights, "get_state_dict", lambda self, *a, **k: {})
     check_pretrained_weights(runs)  # weights available: passes
+
+
+def _malloc_trim_threshold():
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_local_cluster_workers_keep_the_default_malloc_trim_threshold(monkeypatch):
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536, which slowed torch runs by ~40%, and
+    leaves it in the parent's os.environ (as an earlier test's LocalCluster did here)."""
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    before = dict(os.environ)
+    client = runner.local_cluster_client(1)
+    assert dict(os.environ) == before
+    try:
+        assert client.submit(_malloc_trim_threshold, pure=False).result() is None
+    finally:
+        cluster = client.cluster
+        client.close()
+        cluster.close()

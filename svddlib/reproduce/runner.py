@@ -238,12 +238,31 @@ def connect_scheduler(address: str, timeout: float = CONNECT_TIMEOUT):
                          "address, e.g. --scheduler tcp://host:8786") from None
 
 
+#: Dask config for worker processes that run torch: keep glibc's default malloc trim threshold.
+DASK_WORKER_ENV = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
 def local_cluster_client(n_workers: int):
-    """A ``distributed.Client`` on a new local cluster of ``n_workers`` single-thread processes."""
+    """A ``distributed.Client`` on a new local cluster of ``n_workers`` single-thread processes.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536`` (:data:`DASK_WORKER_ENV`
+    undoes it): glibc then hands freed memory back to the system at once, and torch, which frees
+    and re-allocates its large activations every step, trained about 40% slower per run (a
+    conv net on 32-px images, 1 thread: 7.3 s in a worker against 5.2 s in-process; 5.2 s with
+    the default threshold). On a cluster, set the same in the workers' Dask config. The nanny
+    also writes its worker variables into this process's ``os.environ``; they are undone here.
+    """
+    import dask
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+    environ = dict(os.environ)
+    try:
+        with dask.config.set(DASK_WORKER_ENV):
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
     return Client(cluster)
 
 
