@@ -319,3 +319,84 @@ def test_local_cluster_workers_keep_the_default_malloc_trim_threshold(monkeypatc
         cluster = client.cluster
         client.close()
         cluster.close()
+
+
+_MIDRUN_SCRIPT = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from test_reproduce_runner import OneRunSpec
+from svddlib import training
+from svddlib.reproduce.runner import run_sweep
+
+record = training._history_record
+def slow_record(*args, **kwargs):  # slower epochs, same values: time to kill part-way
+    time.sleep(0.3)
+    return record(*args, **kwargs)
+training._history_record = slow_record
+if __name__ == "__main__":
+    run_sweep(OneRunSpec(), "smoke", progress=False)
+"""
+
+
+class OneRunSpec:
+    """One real smoke Deep SVDD run of Table V with ``n_epochs`` epochs (a spec for run_sweep)."""
+
+    name, title, metric, rows, columns = "one-run", "one run", "auc", None, None
+
+    def __init__(self, n_epochs: int = 8):
+        self.n_epochs = n_epochs
+
+    def resolve(self, mode, seeds=None, data_root=None, overrides=None):
+        from svddlib.reproduce import get_spec
+
+        run = get_spec("table5").resolve("smoke")[0]
+        run["train"] = {**run["train"], "n_epochs": self.n_epochs, "device": "cpu"}
+        return [run]
+
+
+def test_run_killed_mid_training_resumes_from_its_last_epoch(results, tmp_path, monkeypatch):
+    """SIGKILL during a run's training, then the sweep again: the run continues from its
+    checkpoint (not from epoch 0), ends with the full history, and the checkpoint goes."""
+    import torch
+
+    from svddlib import training
+    from svddlib.cache import run_dir
+    from svddlib.reproduce import cache_config
+
+    spec = OneRunSpec()
+    ckpt = run_dir(runner.CACHE_NAME, "smoke", cache_config(spec.resolve("smoke")[0])
+                   ).with_suffix(".ckpt") / training.CHECKPOINT_NAME
+    script = tmp_path / "midrun.py"
+    script.write_text(_MIDRUN_SCRIPT.format(tests=str(TESTS)))
+    proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ))
+    deadline = time.time() + 180
+    while not ckpt.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert ckpt.exists(), "the run must be killed after its first checkpoint"
+    killed_at = torch.load(ckpt, weights_only=True)["epoch"]
+    assert 1 <= killed_at < spec.n_epochs
+
+    starts = []
+    run_epochs = training._run_epochs
+
+    def recording(st, *args):
+        starts.append(st.epoch)
+        return run_epochs(st, *args)
+
+    monkeypatch.setattr(training, "_run_epochs", recording)
+    resumed = runner.run_sweep(spec, "smoke", progress=False)
+    assert starts == [killed_at]
+    assert resumed.runs["status"].tolist() == ["trained"]
+    history = resumed.metrics[resumed.runs["config_hash"][0]]["history"]
+    assert [r["epoch"] for r in history] == list(range(1, spec.n_epochs + 1))
+    assert not ckpt.parent.exists()
+
+    monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path / "uninterrupted"))
+    whole = runner.run_sweep(spec, "smoke", progress=False)
+    assert starts == [killed_at, 0]
+    other = whole.metrics[whole.runs["config_hash"][0]]["history"]
+    for key in ("l_svdd", "val_auc", "test_auc"):
+        assert [r[key] for r in history] == pytest.approx([r[key] for r in other], rel=1e-4,
+                                                          abs=1e-6), key

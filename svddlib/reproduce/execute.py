@@ -53,12 +53,13 @@ def _percent(x):
     return None if x is None else 100.0 * float(x)
 
 
-def _deep_svdd(run: dict, folder: Path) -> dict:
+def _deep_svdd(run: dict, folder: Path, checkpoints) -> dict:
     from ..experiments import best_before_collapse, train_deep_svdd
 
     summary = train_deep_svdd(folder, data_spec_of(run), run["net"], run["train"],
                               pretrain_epochs=run.get("pretrain_epochs", 0),
-                              preprocessing=run.get("preprocessing", "gcn-minmax"))
+                              preprocessing=run.get("preprocessing", "gcn-minmax"),
+                              checkpoints=checkpoints)
     history = summary["history"]
     return {"auc": _percent(summary["test_auc_best"]),
             "auc_last": _percent(summary["test_auc_last"]),
@@ -89,20 +90,22 @@ def _baseline(run: dict) -> dict:
             "n_test": result.get("n_test")}
 
 
-def execute_run(run: dict, folder=None) -> dict:
+def execute_run(run: dict, folder=None, checkpoints=None) -> dict:
     """Train / fit one run and return its metrics (see the module docstring).
 
     ``folder``: where weights may be written (the cache's work folder); a temporary folder
-    when None. Raises on bad input or a failed run; the sweep runner records that as failed.
+    when None. ``checkpoints``: a folder for the per-epoch Deep SVDD checkpoint, from which a
+    killed run resumes at its last finished epoch (the runner passes one; None: no checkpoint).
+    Raises on bad input or a failed run; the sweep runner records that as failed.
     """
     kind = cache_config(run)["kind"]
     start = time.perf_counter()
     if kind == "deep_svdd":
         if folder is None:
             with tempfile.TemporaryDirectory() as tmp:
-                metrics = _deep_svdd(run, Path(tmp))
+                metrics = _deep_svdd(run, Path(tmp), checkpoints)
         else:
-            metrics = _deep_svdd(run, Path(folder))
+            metrics = _deep_svdd(run, Path(folder), checkpoints)
     elif kind == "baseline":
         metrics = _baseline(run)
     else:

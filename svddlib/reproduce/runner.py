@@ -193,12 +193,26 @@ def _limit_threads(threads: int | None) -> None:
     torch.set_num_threads(threads)
 
 
+def _takes_checkpoints(execute: Callable) -> bool:
+    import inspect
+
+    try:
+        return "checkpoints" in inspect.signature(execute).parameters
+    except (TypeError, ValueError):  # builtins, some callables
+        return False
+
+
 def _run_one(task: dict) -> dict:
     """Execute one run through the cache (in whatever process the executor chose).
 
-    Never raises for a failing run: returns ``status`` 'failed' and the error instead.
+    An ``execute`` that takes ``checkpoints`` gets ``<results>/reproduce/<mode>/<hash>.ckpt/``:
+    a run killed part-way (SIGKILL, a pre-empted cluster job) resumes there at its last
+    finished epoch; the folder goes once the run is cached. Never raises for a failing run:
+    returns ``status`` 'failed' and the error instead.
     """
-    from ..cache import load_or_run
+    import shutil
+
+    from ..cache import load_or_run, run_dir
 
     if task.get("results_root"):
         os.environ["SVDD_RESULTS_ROOT"] = task["results_root"]
@@ -207,10 +221,18 @@ def _run_one(task: dict) -> dict:
     _limit_threads(task.get("threads"))
     start = time.perf_counter()
     execute, run = task["execute"], task["run"]
+    kwargs = {}
+    if _takes_checkpoints(execute):
+        kwargs["checkpoints"] = run_dir(CACHE_NAME, task["mode"], task["config"]).with_suffix(
+            ".ckpt")
+        if task["force"]:  # retrain from scratch, not from a stale checkpoint
+            shutil.rmtree(kwargs["checkpoints"], ignore_errors=True)
     try:
         metrics = load_or_run(CACHE_NAME, task["mode"], task["config"],
-                              lambda folder: execute(run, folder), force=task["force"])
+                              lambda folder: execute(run, folder, **kwargs), force=task["force"])
         status, error = "trained", None
+        if kwargs:
+            shutil.rmtree(kwargs["checkpoints"], ignore_errors=True)
     except Exception as err:  # a failed run must not stop the sweep
         metrics, status = {}, "failed"
         error = f"{type(err).__name__}: {err}".splitlines()[0]
