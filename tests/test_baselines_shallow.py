@@ -122,8 +122,13 @@ def test_weights_auto_warns_when_not_cached(monkeypatch):
     import svddlib.baselines.features as features
 
     monkeypatch.setattr(features, "imagenet_weights_cached", lambda: False)
+    monkeypatch.setattr(features, "_warned_random", False)
     with pytest.warns(UserWarning, match="RANDOMLY"):
         assert resolve_weights("auto") is None
+    with warnings.catch_warnings(record=True) as caught:  # once per process, not per run
+        warnings.simplefilter("always")
+        assert resolve_weights("auto") is None
+    assert not [w for w in caught if "RANDOMLY" in str(w.message)]
     assert resolve_weights(None) is None and resolve_weights("imagenet") == "imagenet"
     with pytest.raises(ValueError, match="weights"):
         resolve_weights("coco")

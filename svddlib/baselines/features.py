@@ -39,18 +39,25 @@ def imagenet_weights_cached() -> bool:
     return (Path(torch.hub.get_dir()) / "checkpoints" / filename).is_file()
 
 
+#: Whether this process has already warned that "auto" fell back to random weights.
+_warned_random = False
+
+
 def resolve_weights(weights: str | None = "auto") -> str | None:
     """``"imagenet"`` or None (random init) for :class:`svddlib.models.ResNet18Backbone`.
 
     ``"imagenet"``: torchvision's IMAGENET1K_V1 weights (downloaded if needed);
     ``"auto"``: ImageNet weights only if already in the torch hub cache (never touches the
-    network), otherwise a warning and a random init; ``None``/``"random"``: random init.
+    network), otherwise a random init with a warning, once per process (a sweep of many
+    baseline runs would otherwise repeat it per run); ``None``/``"random"``: random init.
     """
+    global _warned_random
     if weights not in ("imagenet", "auto", None, "random"):
         raise ValueError(f"weights must be 'imagenet', 'auto', 'random' or None, got {weights!r}")
     if weights == "imagenet" or (weights == "auto" and imagenet_weights_cached()):
         return "imagenet"
-    if weights == "auto":
+    if weights == "auto" and not _warned_random:
+        _warned_random = True
         warnings.warn(
             "ImageNet weights for ResNet-18 are not in the torch hub cache; using a RANDOMLY "
             "initialised ResNet-18, so CNN-feature baselines are random-feature baselines, not "
