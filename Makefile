@@ -43,6 +43,9 @@ lab: install
 bench: install
 	$(PY) scripts/bench_trainer.py
 	$(PY) scripts/bench_anomalies.py
+	$(PY) scripts/bench_sweeps.py
+	$(PY) scripts/bench_sweeps.py --artefact table2 --kind any --images 50
+	$(PY) scripts/bench_paper_inputs.py
 	$(PY) -c "import pyod" 2>/dev/null || $(PY) -m pip install --quiet pyod  # benchmark only
 	$(PY) scripts/bench_detectors.py --json results/bench_detectors.json
 

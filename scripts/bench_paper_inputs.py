@@ -11,7 +11,7 @@ does with it before training:
    (strokes, M = 5), with their anomalies, and their uint8 / float32 sizes;
 3. one pass over the Table II training split through the lazy DataLoader path
    (:func:`svddlib.data.lazy.batches`, batch 50): images per second of the input side alone;
-4. the peak resident memory of this process.
+4. the peak resident memory of this process after each step (it only grows).
 
 Usage: ``python scripts/bench_paper_inputs.py [--scale 1.0] [--keep DIR]``; ``--scale``
 shrinks both pools (e.g. 0.1 for a quick look). Prints a Markdown list and writes
@@ -99,15 +99,19 @@ def bench(root: Path, scale: float) -> dict:
     _, out["write_jpegs_s"] = _timed(write_devkit, root / "voc2012", scale)
     raw, out["first_load_s"] = _timed(load_voc2012)
     out["pools"] = {"train": len(raw.train_images), "heldout": len(raw.test_images)}
+    out["peak_rss_gib_after"] = {"first_load": _peak_rss_gib()}
     del raw
     _, out["cached_load_s"] = _timed(load_voc2012)
     out["cache_gib"] = sum(p.stat().st_size for p in (root / "cache").glob("*.npz")) / 2 ** 30
+    data = None
     for artefact, anomaly in (("table2", "blocks"), ("table4", "strokes")):
+        del data  # one run's splits at a time, as in a run
         run = next(r for r in get_spec(artefact).resolve("paper", data_root=str(root))
                    if r["kind"] == "deep_svdd" and r["data"].get("anomaly") == anomaly)
         data, seconds = _timed(build_data, **data_spec_of(run))
         out[f"{artefact}_{anomaly}"] = {"strength": run["data"]["strength"],
                                         "build_s": seconds, **_split_sizes(data)}
+        out["peak_rss_gib_after"][f"{artefact}_{anomaly}"] = _peak_rss_gib()
     tensors, _ = model_inputs(data, "imagenet", lazy=True)  # what paper scale picks itself
     train = tensors["train"]
     chunks = np.array_split(np.arange(len(train)), max(1, len(train) // 50))
@@ -134,7 +138,9 @@ def _markdown(res: dict) -> str:
     p = res["lazy_pass"]
     lines.append(f"- one pass over the training split through the lazy path ({p['lazy']}, "
                  f"{p['workers']} DataLoader workers): {p['images_per_s']:.0f} images/s")
-    lines.append(f"- peak resident memory of the process: {res['peak_rss_gib']:.2f} GiB")
+    steps = ", ".join(f"{k} {v:.2f}" for k, v in res["peak_rss_gib_after"].items())
+    lines.append(f"- peak resident memory of the process (GiB) after: {steps}; at the end "
+                 f"{res['peak_rss_gib']:.2f}")
     return "\n".join(lines)
 
 
