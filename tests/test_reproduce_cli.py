@@ -74,3 +74,14 @@ def test_python_dash_m_svddlib(results):
     assert bad.returncode == 2 and "unknown artefact 'nope'" in bad.stderr
     assert svddlib_main([]) == 2 and svddlib_main(["--help"]) == 0
     assert svddlib_main(["fly"]) == 2
+
+
+def test_interrupt_says_how_to_resume(capsys, results, monkeypatch):
+    from svddlib.reproduce import cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_sweep", interrupted)
+    assert main(["table2", "--mode", "smoke", "--seeds", "0", "--no-progress"]) == 130
+    assert "run the same command again" in capsys.readouterr().err

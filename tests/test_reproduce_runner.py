@@ -400,3 +400,32 @@ def test_run_killed_mid_training_resumes_from_its_last_epoch(results, tmp_path, 
     for key in ("l_svdd", "val_auc", "test_auc"):
         assert [r[key] for r in history] == pytest.approx([r[key] for r in other], rel=1e-4,
                                                           abs=1e-6), key
+
+
+_INTERRUPT_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+import reproduce_toy as toy
+from svddlib.reproduce.runner import run_sweep
+if __name__ == "__main__":
+    run_sweep(toy.ToySpec(seconds=1.0, rows=("a", "b", "c", "d")), "smoke", execute=toy.execute,
+              cache_config=toy.cache_config, progress=False, executor="process", n_workers=2)
+"""
+
+
+def test_interrupted_process_pool_sweep_stops_at_once(results, tmp_path):
+    """SIGINT (Ctrl-C, Jupyter's interrupt) to a process-pool sweep: it stops without running
+    the queued runs, and leaves no unfinished cache folder behind."""
+    script = tmp_path / "interrupt.py"
+    script.write_text(_INTERRUPT_SCRIPT.format(tests=str(TESTS)))
+    proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 120
+    while len(_entries(results)) < 4 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    output = proc.communicate(timeout=120)[0].decode()
+    assert proc.returncode != 0 and "KeyboardInterrupt" in output
+    assert 4 <= len(_entries(results)) < 24 - 4, "queued runs went on after the interrupt"
+    assert not list((results / "reproduce" / "smoke").glob(".*")), "unfinished cache folders"

@@ -134,12 +134,16 @@ def _cli(argv=None) -> int:
 
 
 def main(argv=None) -> int:
-    """Entry point; returns 2 with a one-line error on bad input."""
+    """Entry point; returns 2 with a one-line error on bad input, 130 when interrupted."""
     try:
         return _cli(argv)
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are cached and a Deep SVDD run in flight keeps its "
+              "last epoch's checkpoint; run the same command again to resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -193,6 +193,23 @@ def _limit_threads(threads: int | None) -> None:
     torch.set_num_threads(threads)
 
 
+class _Terminated(BaseException):
+    """SIGTERM in a pool worker (an aborted sweep)."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated
+
+
+def _init_worker(threads: int | None) -> None:
+    """A pool worker: ``threads`` torch threads; on SIGTERM (an aborted sweep) the run in
+    flight removes its unfinished cache folder, then the worker exits (:func:`_run_one`)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    _limit_threads(threads)
+
+
 def _takes_checkpoints(execute: Callable) -> bool:
     import inspect
 
@@ -233,6 +250,8 @@ def _run_one(task: dict) -> dict:
         status, error = "trained", None
         if kwargs:
             shutil.rmtree(kwargs["checkpoints"], ignore_errors=True)
+    except _Terminated:  # load_or_run has cleaned up; the pool would run the next task
+        os._exit(143)
     except Exception as err:  # a failed run must not stop the sweep
         metrics, status = {}, "failed"
         error = f"{type(err).__name__}: {err}".splitlines()[0]
@@ -319,7 +338,7 @@ class _Runner:
             import multiprocessing
 
             self.pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(
-                "spawn"), initializer=_limit_threads, initargs=(self.threads,))
+                "spawn"), initializer=_init_worker, initargs=(self.threads,))
             self.owned = self.pool
         elif executor == "sequential":
             self.threads = None  # this process keeps its own setting
@@ -334,12 +353,12 @@ class _Runner:
         if self.client is not None:
             from distributed import as_completed as dask_completed
 
-            futures = [self.client.submit(_run_one, t, pure=False) for t in tasks]
-            for future in dask_completed(futures):
+            self.futures = [self.client.submit(_run_one, t, pure=False) for t in tasks]
+            for future in dask_completed(self.futures):
                 yield future.result()
         elif self.pool is not None:
-            futures = [self.pool.submit(_run_one, t) for t in tasks]
-            for future in as_completed(futures):
+            self.futures = [self.pool.submit(_run_one, t) for t in tasks]
+            for future in as_completed(self.futures):
                 yield future.result()
         else:  # in this process: its environment and thread count stay as they are
             import torch
@@ -350,6 +369,24 @@ class _Runner:
                     yield _run_one({**task, "results_root": None, "data_root": None})
             finally:
                 torch.set_num_threads(before)
+
+    def abort(self):
+        """Stop at once (Ctrl-C, an interrupted kernel, an error): cancel the runs not yet
+        finished and stop our own pool's workers; finished runs are cached, and a Deep SVDD
+        run in flight resumes from its last epoch's checkpoint next time."""
+        futures = getattr(self, "futures", [])
+        if self.client is not None:
+            self.client.cancel([f for f in futures if not f.done()])
+        else:
+            for future in futures:
+                future.cancel()
+        if self.pool is not None and self.owned is self.pool:
+            workers = list((getattr(self.pool, "_processes", None) or {}).values())
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers:  # else the interpreter waits for the runs in flight
+                process.terminate()
+            self.owned = None
+        self.close()
 
     def close(self):
         if self.owned is self.client and self.client is not None:
@@ -413,10 +450,15 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
             counts[out["status"]] += 1
             bar.update(1)
             bar.set_postfix(counts)
-    finally:
-        bar.close()
+    except BaseException:  # Ctrl-C or an interrupted kernel: return now, not after the sweep
+        if runner is not None:
+            runner.abort()
+        raise
+    else:
         if runner is not None:
             runner.close()
+    finally:
+        bar.close()
     return SweepResult(spec, mode, _runs_frame(spec, plan, outcomes),
                        {k: v["metrics"] for k, v in outcomes.items()})
 
