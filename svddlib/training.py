@@ -554,7 +554,7 @@ def _finish(st: _State, stopped: str | None) -> TrainResult:
 # ----------------------------------------------------------------------------- train
 def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_labels=None,
           val=None, test=None, center=None, checkpoint_dir=None, resume: bool = True,
-          **overrides) -> TrainResult:
+          checkpoint_every: float = 0.0, **overrides) -> TrainResult:
     """Train Deep SVDD (optionally regularized) and return a :class:`TrainResult`.
 
     model: network phi (its current weights are the start: seed before building it);
@@ -566,7 +566,9 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
     val, test: optional (x, y) pairs with y = 1 for anomalies, evaluated after every epoch;
     center: fixed centre c (default: initial forward pass with the eps trick);
     checkpoint_dir: write ``checkpoint.pt`` there after every epoch and (``resume=True``)
-    continue from it. Without ``val`` the last epoch counts as best.
+    continue from it; ``checkpoint_every`` > 0: after an epoch only when that many seconds
+    have passed since the last write (a ResNet-18 checkpoint is about 210 MB).
+    Without ``val`` the last epoch counts as best.
     """
     cfg = dataclasses.replace(config or TrainConfig(), **overrides)
     device = resolve_device(cfg.device, check_available=True)
@@ -583,15 +585,16 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
     ck_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir else None
     if ck_path is not None and resume and ck_path.exists():
         st.restore(torch.load(ck_path, map_location=device, weights_only=True))
-    stopped = _run_epochs(st, x, semi, val, test, ck_path)
+    stopped = _run_epochs(st, x, semi, val, test, ck_path, checkpoint_every)
     return _finish(st, stopped)
 
 
-def _run_epochs(st: _State, x, semi, val, test, ck_path) -> str | None:
+def _run_epochs(st: _State, x, semi, val, test, ck_path, checkpoint_every=0.0) -> str | None:
     from tqdm.auto import tqdm
 
     bar = tqdm(range(st.epoch, st.cfg.n_epochs), disable=not st.cfg.progress, desc="Deep SVDD",
                leave=False)
+    last_write = time.perf_counter()
     for _ in bar:
         t0 = time.perf_counter()
         stats, nan_msg = _train_one_epoch(st, x, semi)
@@ -605,11 +608,12 @@ def _run_epochs(st: _State, x, semi, val, test, ck_path) -> str | None:
         st.history.append(rec)
         _update_best(st, rec, val is not None)
         st.epoch += 1
-        if ck_path is not None:
+        if ck_path is not None and time.perf_counter() - last_write >= checkpoint_every:
             from .cache import atomic_torch_save
 
             ck_path.parent.mkdir(parents=True, exist_ok=True)
             atomic_torch_save(st.checkpoint(), ck_path)
+            last_write = time.perf_counter()
         bar.set_postfix(loss=f"{rec['l_svdd']:.3g}", val_auc=f"{rec['val_auc']:.3f}")
     return None
 

@@ -325,8 +325,10 @@ _MIDRUN_SCRIPT = """
 import sys, time
 sys.path.insert(0, {tests!r})
 from test_reproduce_runner import OneRunSpec
-from svddlib import training
+from svddlib import experiments, training
 from svddlib.reproduce.runner import run_sweep
+
+experiments.CHECKPOINT_EVERY_S = 0  # a checkpoint after every (short) epoch
 
 record = training._history_record
 def slow_record(*args, **kwargs):  # slower epochs, same values: time to kill part-way

@@ -72,6 +72,20 @@ def test_resume_gives_same_history_as_uninterrupted(tmp_path):
         train(_mlp(), x, cfg, val=val, checkpoint_dir=tmp_path, lr=5e-3)
 
 
+def test_checkpoint_every_throttles_the_writes(tmp_path, monkeypatch):
+    x, _ = _tabular()
+    cfg = TrainConfig(n_epochs=3, lr=1e-3, **QUIET)
+    train(_mlp(), x, cfg, checkpoint_dir=tmp_path / "never", checkpoint_every=1e9)
+    assert not (tmp_path / "never" / training.CHECKPOINT_NAME).exists()
+    from svddlib import cache
+
+    written, real = [], cache.atomic_torch_save
+    monkeypatch.setattr(cache, "atomic_torch_save",
+                        lambda obj, path: (written.append(obj["epoch"]), real(obj, path))[1])
+    train(_mlp(), x, cfg, checkpoint_dir=tmp_path / "each")  # default: after every epoch
+    assert written == [1, 2, 3]
+
+
 def test_best_validation_epoch_model_is_returned():
     x, val = _tabular()
     res = train(_mlp(bias=True, batchnorm=False), x,

@@ -95,7 +95,7 @@ def execute_run(run: dict, folder=None, checkpoints=None) -> dict:
 
     ``folder``: where weights may be written (the cache's work folder); a temporary folder
     when None. ``checkpoints``: a folder for the per-epoch Deep SVDD checkpoint, from which a
-    killed run resumes at its last finished epoch (the runner passes one; None: no checkpoint).
+    killed run resumes from its last checkpoint (the runner passes one; None: no checkpoint).
     Raises on bad input or a failed run; the sweep runner records that as failed.
     """
     kind = cache_config(run)["kind"]

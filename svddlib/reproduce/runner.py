@@ -223,8 +223,8 @@ def _run_one(task: dict) -> dict:
     """Execute one run through the cache (in whatever process the executor chose).
 
     An ``execute`` that takes ``checkpoints`` gets ``<results>/reproduce/<mode>/<hash>.ckpt/``:
-    a run killed part-way (SIGKILL, a pre-empted cluster job) resumes there at its last
-    finished epoch; the folder goes once the run is cached. Never raises for a failing run:
+    a run killed part-way (SIGKILL, a pre-empted cluster job) resumes there from its last
+    checkpoint; the folder goes once the run is cached. Never raises for a failing run:
     returns ``status`` 'failed' and the error instead.
     """
     import shutil
