@@ -94,8 +94,8 @@ def execute_run(run: dict, folder=None, checkpoints=None) -> dict:
     """Train / fit one run and return its metrics (see the module docstring).
 
     ``folder``: where weights may be written (the cache's work folder); a temporary folder
-    when None. ``checkpoints``: a folder for the per-epoch Deep SVDD checkpoint, from which a
-    killed run resumes from its last checkpoint (the runner passes one; None: no checkpoint).
+    when None. ``checkpoints``: a folder for the Deep SVDD training checkpoint, where a killed
+    run picks up again (the runner passes one; None: no checkpoint).
     Raises on bad input or a failed run; the sweep runner records that as failed.
     """
     kind = cache_config(run)["kind"]
