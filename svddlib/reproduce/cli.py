@@ -142,7 +142,7 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:
         print("interrupted: finished runs are cached and a Deep SVDD run in flight keeps its "
-              "last epoch's checkpoint; run the same command again to resume", file=sys.stderr)
+              "last checkpoint; run the same command again to resume", file=sys.stderr)
         return 130
 
 

@@ -119,19 +119,17 @@ def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=Non
                          for run, key in zip(plan.runs, plan.keys)])
 
 
-def _datasets_of(obj) -> set[str]:
-    """Every value of a ``dataset`` key anywhere inside a run dict."""
-    found = set()
+def _string_values(obj, key: str):
+    """Every string value of ``key`` anywhere inside a run dict (nested dicts and lists)."""
     if isinstance(obj, dict):
-        for key, value in obj.items():
-            if key == "dataset" and isinstance(value, str):
-                found.add(value)
+        for k, value in obj.items():
+            if k == key and isinstance(value, str):
+                yield value
             else:
-                found |= _datasets_of(value)
+                yield from _string_values(value, key)
     elif isinstance(obj, (list, tuple)):
         for value in obj:
-            found |= _datasets_of(value)
-    return found
+            yield from _string_values(value, key)
 
 
 def check_datasets(runs, data_root=None) -> None:
@@ -139,7 +137,8 @@ def check_datasets(runs, data_root=None) -> None:
     is not under ``data_root`` (default ``$SVDD_DATA_ROOT`` or ``<project>/data``)."""
     from ..data.registry import DOWNLOADED, dataset_key, missing_dataset
 
-    needed = sorted({dataset_key(d) for run in runs for d in _datasets_of(run)} & set(DOWNLOADED))
+    named = {dataset_key(d) for run in runs for d in _string_values(run, "dataset")}
+    needed = sorted(named & set(DOWNLOADED))
     for name in needed:
         message = missing_dataset(name, None if data_root is None else Path(data_root) / name)
         if message:
@@ -148,22 +147,12 @@ def check_datasets(runs, data_root=None) -> None:
                              "wikiart/; download notes: data/README.md")
 
 
-def _uses_imagenet_weights(obj) -> bool:
-    """Whether any ``weights`` key inside a run dict asks for the ImageNet weights."""
-    if isinstance(obj, dict):
-        return any((key == "weights" and isinstance(value, str) and value.lower() == "imagenet")
-                   or _uses_imagenet_weights(value) for key, value in obj.items())
-    if isinstance(obj, (list, tuple)):
-        return any(_uses_imagenet_weights(value) for value in obj)
-    return False
-
-
 def check_pretrained_weights(runs) -> None:
     """Raise a one-line ValueError naming the fix when ``runs`` fine-tune the ImageNet ResNet-18
     (paper mode) but its weights can be neither found nor downloaded: the network would
     otherwise fall back to random weights with only a warning, and every number would silently
     not be the paper's setting."""
-    if not any(_uses_imagenet_weights(run) for run in runs):
+    if not any(w.lower() == "imagenet" for run in runs for w in _string_values(run, "weights")):
         return
     import torch
     from torchvision.models import ResNet18_Weights
@@ -316,6 +305,7 @@ class _Runner:
 
     def __init__(self, executor, scheduler, n_workers, threads=None):
         self.owned, self.client, self.pool = None, None, None
+        self.futures = []  # of the tasks submitted to a pool or cluster
         if scheduler and executor != "dask":
             raise ValueError("--scheduler needs --executor dask")
         if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
@@ -373,12 +363,11 @@ class _Runner:
     def abort(self):
         """Stop at once (Ctrl-C, an interrupted kernel, an error): cancel the runs not yet
         finished and stop our own pool's workers; finished runs are cached, and a Deep SVDD
-        run in flight resumes from its last epoch's checkpoint next time."""
-        futures = getattr(self, "futures", [])
+        run in flight resumes from its last checkpoint next time."""
         if self.client is not None:
-            self.client.cancel([f for f in futures if not f.done()])
+            self.client.cancel([f for f in self.futures if not f.done()])
         else:
-            for future in futures:
+            for future in self.futures:
                 future.cancel()
         if self.pool is not None and self.owned is self.pool:
             workers = list((getattr(self.pool, "_processes", None) or {}).values())

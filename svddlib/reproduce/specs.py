@@ -331,10 +331,11 @@ def _baseline_run(base: dict, row: Row, mode: str, seed: int) -> dict:
         cfg.update(copy.deepcopy(SMALL_BASELINE.get(row.method, {})))
         if row.feature_side is not None:
             cfg["input_size"] = row.feature_side
-        caps = SMALL_CAPS.get("resized" if row.feature_side else row.method)
-        for key, cap in (caps or {}).items() if mode == "teach" else ():
-            now = base["data"].get(key)
-            base["data"][key] = cap if now is None else min(now, cap)  # overrides trim further
+        caps = SMALL_CAPS.get("resized" if row.feature_side else row.method, {})
+        if mode == "teach":
+            for key, cap in caps.items():
+                now = base["data"].get(key)
+                base["data"][key] = cap if now is None else min(now, cap)  # overrides trim more
     cfg["seed"] = seed
     if mode == "paper":
         cfg["device"] = "auto"  # resolved where the run executes (CUDA when available)
