@@ -9,7 +9,7 @@ MODE   ?= teach
 export OMP_WAIT_POLICY = PASSIVE
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install course site browser test lab bench clean
+.PHONY: install datasets course site browser test lab bench clean
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -18,12 +18,24 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[course,test]"
 	touch $@
 
-course: install
+course: install datasets
 	SVDD_MODE=$(MODE) $(PY) -m svddlib.course run --mode $(MODE)
 
 # The executed course as a static HTML book: results/site/_build/html/index.html (svddlib/site.py).
 site: install
 	SVDD_MODE=$(MODE) $(PY) -m svddlib.course site --mode $(MODE)
+
+# Real offline material from Debian (data/README.md): Fashion-MNIST as IDX files, painted
+# portraits (Wesnoth) and photographs (Plasma wallpapers). Installed with apt where we are root
+# (CI, a fresh machine); elsewhere the loaders stop with one line naming the package.
+DEBIAN_DATA = dataset-fashion-mnist wesnoth-1.16-data plasma-workspace-wallpapers
+datasets:
+	@missing=$$(for p in $(DEBIAN_DATA); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $$missing >/dev/null; } || echo "could not install: $$missing"; \
+	else echo "not installed (sudo apt-get install $$missing): the loaders of these sets will say so"; fi
 
 # tests/test_site.py reads the site in Debian's headless chromium: install it where we are root
 # with apt (CI, a fresh machine); elsewhere those browser checks skip and say why.
@@ -34,7 +46,7 @@ browser:
 	else echo "chromium not installed: the browser checks of tests/test_site.py will skip"; fi
 
 # Notebooks run in smoke mode; results go to a fresh temporary folder so no cached run hides a bug.
-test: install browser
+test: install browser datasets
 	SVDD_MODE=smoke SVDD_RESULTS_ROOT=$$(mktemp -d) $(PY) -m pytest
 
 lab: install
