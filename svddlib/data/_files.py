@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["dataset_folder", "DatasetNotFoundError", "read_images", "cached_images"]
+__all__ = ["dataset_folder", "DatasetNotFoundError", "read_images", "cached_images",
+           "cache_file", "save_npz"]
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -77,21 +78,32 @@ def cached_images(name: str, paths: list[Path], size: int, on_error: str, use_ca
     """
     if not use_cache:
         return read_images(paths, size, on_error)
-    from svddlib.paths import data_root
-
-    digest = hashlib.sha1(f"{size}|{on_error}".encode())
-    for p in paths:
-        digest.update(f"{p}|{p.stat().st_size if p.exists() else -1}\n".encode())
-    target = data_root() / "cache" / f"{name}-{size}-{digest.hexdigest()[:16]}.npz"
+    target = cache_file(f"{name}-{size}", paths, f"{size}|{on_error}")
     if target.exists():
         with np.load(target) as z:
             return z["images"], z["kept"], list(z["skipped"])
     images, kept, skipped = read_images(paths, size, on_error)
+    save_npz(target, images=images, kept=kept, skipped=np.array(skipped, dtype=str))
+    return images, kept, skipped
+
+
+def cache_file(name: str, paths: list[Path], tag: str) -> Path:
+    """``<data_root>/cache/<name>-<key>.npz``; the key hashes ``tag`` and every path with its
+    file size, so a changed file list or option gives another file."""
+    from svddlib.paths import data_root
+
+    digest = hashlib.sha1(tag.encode())
+    for p in paths:
+        digest.update(f"{p}|{p.stat().st_size if p.exists() else -1}\n".encode())
+    return data_root() / "cache" / f"{name}-{digest.hexdigest()[:16]}.npz"
+
+
+def save_npz(target: Path, **arrays) -> None:
+    """Write ``arrays`` to ``target`` (uncompressed .npz) atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + f".tmp{os.getpid()}.npz")
-    np.savez(tmp, images=images, kept=kept, skipped=np.array(skipped, dtype=str))
+    np.savez(tmp, **arrays)
     os.replace(tmp, target)
-    return images, kept, skipped
 
 
 def skip_info(skipped: list[str]) -> dict:

@@ -26,7 +26,8 @@ import numpy as np
 from .anomalies import as_generator
 from .types import RawData, round_half_up
 
-__all__ = ["load_mnist5k", "photo_patches", "PHOTOS", "load_photos"]
+__all__ = ["load_mnist5k", "photo_patches", "PHOTOS", "load_photos", "cell_patch_pools",
+           "check_patch_options"]
 
 #: The bundled photographs used for patches: name -> (package, loader).
 PHOTOS = {
@@ -130,8 +131,9 @@ def _contrast(patches: np.ndarray) -> np.ndarray:
 
 
 def _draw_patches(photos, cells, n, size, cell, min_contrast, rng, max_rounds=50):
-    """``n`` crops with enough contrast from random cells of ``cells`` (rows: photo, y, x)."""
-    images, classes, have = [], [], 0
+    """``n`` crops with enough contrast from random cells of ``cells`` (rows: photo, y, x):
+    (images, photo ids, top-left corners (n, 2))."""
+    images, classes, where, have = [], [], [], 0
     for _ in range(max_rounds):
         m = max(64, int(1.25 * (n - have)))
         chosen = cells[rng.integers(0, len(cells), size=m)]
@@ -143,9 +145,11 @@ def _draw_patches(photos, cells, n, size, cell, min_contrast, rng, max_rounds=50
         ok = _contrast(batch) >= min_contrast
         images.append(batch[ok])
         classes.append(chosen[ok, 0])
+        where.append(corners[ok])
         have += int(ok.sum())
         if have >= n:
-            return np.concatenate(images)[:n], np.concatenate(classes)[:n].astype(np.int64)
+            return (np.concatenate(images)[:n], np.concatenate(classes)[:n].astype(np.int64),
+                    np.concatenate(where)[:n])
     raise ValueError(f"could not find {n} patches with contrast >= {min_contrast}; "
                      "lower min_contrast")
 
@@ -167,30 +171,45 @@ def photo_patches(size: int = 32, n_train: int = 4000, n_val: int = 1000, n_test
     at least ``min_contrast``. Such flat patches would otherwise dominate the min-max range
     of global contrast normalisation, which divides by exactly this deviation.
     """
+    counts = check_patch_options(size, fractions, n_train=n_train, n_val=n_val, n_test=n_test)
+    photos = load_photos()
+    pools = cell_patch_pools(photos, size, counts, seed, fractions, min_contrast)
+    return RawData(
+        f"photos{size}", *pools["train"][:2], *pools["test"][:2], class_names=tuple(photos),
+        val_images=pools["val"][0], val_classes=pools["val"][1],
+        info={"source": "skimage.data + sklearn.datasets.load_sample_images",
+              "size": size, "cell": 2 * size, "fractions": tuple(fractions), "seed": int(seed),
+              "min_contrast": min_contrast},
+    )
+
+
+def check_patch_options(size, fractions, **counts) -> dict:
+    """Validate a patch side, pool fractions and ``n_train``/``n_val``/``n_test``; return the
+    counts as {'train': n, 'val': n, 'test': n}."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 4:
         raise ValueError(f"size must be an integer >= 4, got {size!r}")
     if len(fractions) != 3 or min(fractions) <= 0 or abs(sum(fractions) - 1) > 1e-9:
         raise ValueError(f"fractions must be three positive numbers summing to 1, got {fractions}")
-    counts = {"train": n_train, "val": n_val, "test": n_test}
     for key, n in counts.items():
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n_{key} must be a positive integer, got {n!r}")
+            raise ValueError(f"{key} must be a positive integer, got {n!r}")
+    return {key[2:]: n for key, n in counts.items()}
+
+
+def cell_patch_pools(photos: dict, size: int, counts: dict, seed, fractions,
+                     min_contrast: float) -> dict:
+    """The cell scheme of :func:`photo_patches` on any photographs ({name: uint8 (H, W, 3)}):
+    {pool: (images, photo ids, top-left corners)} with ``counts[pool]`` patches each.
+
+    Every photograph is tiled by cells of side ``2 * size``, its cells are dealt to the pools
+    by ``fractions``, and a patch lies inside one cell of its pool: pools never share a pixel.
+    """
     rng = as_generator(seed)
     cell = 2 * size
-    photos = load_photos()
     pool_cells = {k: [] for k in counts}  # list of (photo id, y, x)
     for pid, photo in enumerate(photos.values()):
         corners = _cells(photo.shape, cell)
         for key, ids in zip(counts, _deal_cells(len(corners), fractions, rng)):
             pool_cells[key].append(np.column_stack([np.full(len(ids), pid), corners[ids]]))
-    pools = {}
-    for key, n in counts.items():
-        pools[key] = _draw_patches(photos, np.concatenate(pool_cells[key]), n, size, cell,
-                                   min_contrast, rng)
-    return RawData(
-        f"photos{size}", *pools["train"], *pools["test"], class_names=tuple(photos),
-        val_images=pools["val"][0], val_classes=pools["val"][1],
-        info={"source": "skimage.data + sklearn.datasets.load_sample_images",
-              "size": size, "cell": cell, "fractions": tuple(fractions), "seed": int(seed),
-              "min_contrast": min_contrast},
-    )
+    return {key: _draw_patches(photos, np.concatenate(pool_cells[key]), n, size, cell,
+                               min_contrast, rng) for key, n in counts.items()}

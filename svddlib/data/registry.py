@@ -1,8 +1,9 @@
 """Dataset names -> loaders, in one place below the split builders.
 
-:func:`load_raw` turns a name ('mnist5k', 'photo_patches', 'cifar10', 'voc2012', 'wikiart')
-into a :class:`~svddlib.data.types.RawData`. :func:`missing_dataset` checks, without decoding
-any image, whether a downloaded dataset is where its loader looks (the experiment runner calls
+:func:`load_raw` turns a name ('mnist5k', 'photo_patches', 'paintings', 'photographs',
+'cifar10', 'voc2012', 'wikiart') into a :class:`~svddlib.data.types.RawData`.
+:func:`missing_dataset` checks, without decoding any image, whether a downloaded dataset (or
+the Debian package of an installed stand-in) is where its loader looks (the experiment runner calls
 it up front in paper mode). Loaders are imported on first use.
 """
 from __future__ import annotations
@@ -11,7 +12,8 @@ import importlib
 
 from .types import RawData
 
-__all__ = ["DATASETS", "DOWNLOADED", "dataset_key", "get_loader", "load_raw", "missing_dataset"]
+__all__ = ["DATASETS", "DOWNLOADED", "INSTALLED", "dataset_key", "get_loader", "load_raw",
+           "missing_dataset"]
 
 #: name -> (module of svddlib.data, loader function); aliases included.
 DATASETS = {
@@ -19,9 +21,13 @@ DATASETS = {
     "photo_patches": ("embedded", "photo_patches"), "photos": ("embedded", "photo_patches"),
     "cifar10": ("cifar10", "load_cifar10"), "voc2012": ("voc", "load_voc2012"),
     "wikiart": ("wikiart", "load_wikiart"),
+    "paintings": ("installed", "painting_patches"),
+    "photographs": ("installed", "photograph_patches"),
 }
 #: Datasets the user downloads (everything else ships inside installed packages).
 DOWNLOADED = ("cifar10", "voc2012", "wikiart")
+#: Stand-ins read from files that Debian packages install (svddlib.data.installed).
+INSTALLED = ("paintings", "photographs")
 
 
 def dataset_key(dataset: str) -> str:
@@ -50,10 +56,15 @@ def load_raw(dataset, **loader_kwargs) -> RawData:
 
 def missing_dataset(dataset: str, root=None) -> str | None:
     """None when ``dataset`` can be loaded from ``root`` (default: its folder under the data
-    root), else the loader's message saying where it looked and how to get it. Decodes nothing."""
+    root; for the :data:`INSTALLED` stand-ins: the package's folder), else the loader's message
+    saying where it looked and how to get it. Decodes nothing."""
     from ._files import DatasetNotFoundError
 
     key = dataset_key(dataset)
+    if key in INSTALLED:
+        from .installed import missing_package
+
+        return missing_package(key, root)
     try:
         if key == "cifar10":
             from .cifar10 import _TRAIN_BATCHES, _batches_folder, _URL
