@@ -11,8 +11,9 @@ Loaders return a :class:`RawData` (images in the dataset's official division):
 Split builders turn raw data into an :class:`ADData` (train / val / test :class:`ADSplit`):
 :func:`one_vs_all`, :func:`image_alteration`, :func:`semi_supervised`. Anomaly generators:
 :func:`block_permutation`, :func:`strokes`. Preprocessing to float tensors:
-:func:`fit_preprocessing`, :func:`to_tensor`, :func:`to_tensors`. A figure:
-:func:`anomaly_gallery`. See ``data/README.md`` for sources, licences and downloads.
+:func:`fit_preprocessing`, :func:`to_tensor`, :func:`to_tensors`. Figures:
+:func:`anomaly_gallery`, :func:`standin_gallery`. See ``data/README.md`` for sources,
+licences and downloads.
 
 Example::
 
@@ -26,7 +27,7 @@ from ._files import DatasetNotFoundError
 from .anomalies import ANOMALY_TYPES, block_permutation, make_anomalies, strokes
 from .cifar10 import CIFAR10_CLASSES, load_cifar10
 from .embedded import PHOTOS, load_mnist5k, photo_patches
-from .gallery import anomaly_gallery
+from .gallery import anomaly_gallery, standin_gallery
 from .installed import (STAND_INS, STANDIN_SIDE, MissingPackageError, min_side_for_strokes,
                         painting_patches, photograph_patches, standin_side)
 from .registry import DATASETS, missing_dataset
@@ -49,7 +50,7 @@ __all__ = [
     "ANOMALY_TYPES", "block_permutation", "strokes", "make_anomalies",
     "PREPROCESSINGS", "PreprocessingStats", "global_contrast_normalization",
     "fit_preprocessing", "to_tensor", "to_tensors",
-    "anomaly_gallery",
+    "anomaly_gallery", "standin_gallery",
     "painting_patches", "photograph_patches", "MissingPackageError", "STAND_INS",
     "STANDIN_SIDE", "min_side_for_strokes", "standin_side",
 ]
