@@ -3,8 +3,9 @@
 Rows are images, the first column the natural image, every further column one anomaly type
 at one strength. :func:`anomaly_gallery` draws any images; :func:`standin_gallery` draws the
 offline stand-ins of VOC2012 and WikiArt (:mod:`svddlib.data.installed`) with the
-alterations of the paper's tables, strokes scaled to the patch side. The library never selects a matplotlib backend, so notebooks show the
-figure inline; save it with ``svddlib.plotting.save_figure``.
+alterations of the paper's tables, strokes scaled to the patch side. The library never
+selects a matplotlib backend, so notebooks show the figure inline; save it with
+``svddlib.plotting.save_figure``.
 """
 from __future__ import annotations
 
