@@ -268,3 +268,20 @@ def test_standin_gallery(paintings, photographs):
         assert "paintings64" in labels[2] and "wikiart" in labels[2]
     finally:
         plt.close(fig)
+
+
+def test_bench_script_on_a_few_files(portraits, wallpapers, tmp_path, monkeypatch):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    import bench_standins
+
+    monkeypatch.setenv("SVDD_DATA_ROOT", str(tmp_path))
+    res = bench_standins.bench(max_images=4, n_train=30, n_eval=10)
+    paintings, photographs = res["paintings"], res["photographs"]
+    assert res["side"] == STANDIN_SIDE and paintings["n_sources"] == 4
+    assert paintings["patches"] == {"train": 30, "val": 10, "test": 10}
+    assert photographs["n_sources"] == 6 + 4 and photographs["positions"]["cells"] > 0
+    assert min(paintings["positions"].values()) > 0
+    assert paintings["cache_mib"] > 0 and photographs["cached_s"] >= 0
