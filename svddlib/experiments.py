@@ -88,6 +88,7 @@ def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs
                          preprocessing, keep_scores, checkpoints):
     import torch
 
+    from .data.installed import data_provenance
     from .data.lazy import model_inputs
     from .training import TrainConfig, train
 
@@ -111,6 +112,9 @@ def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs
                 "radius": result.radius}, folder / "model.pt")
     summary = {**result.summary(), "ae_losses": ae_losses, "data_name": data.name,
                "n_train": len(data.train), "n_val": len(data.val), "n_test": len(data.test)}
+    provenance = data_provenance(data.info)
+    if provenance:  # the Debian packages and files behind the paintings / photographs sets
+        summary["data_source"] = provenance
     if keep_scores:
         summary["test_scores"] = result.score(tensors["test"]).tolist()
         summary["test_labels"] = data.test.labels.tolist()

