@@ -98,9 +98,9 @@ class DebianSource:
 
 PORTRAITS = DebianSource("wesnoth-1.16-data",
                          Path("/usr/share/games/wesnoth/1.16/data/core/images/portraits"),
-                         "the paintings (Wesnoth portraits)")
+                         "The paintings (Wesnoth portraits)")
 WALLPAPERS = DebianSource("plasma-workspace-wallpapers", Path("/usr/share/wallpapers"),
-                          "the photographs (Plasma wallpapers)")
+                          "The photographs (Plasma wallpapers)")
 
 
 def data_provenance(info: dict) -> dict:
