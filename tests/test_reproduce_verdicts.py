@@ -55,7 +55,7 @@ def test_inconclusive_comparisons_and_the_finding_rule():
     noise = means * 0 + 2.0
     comps = (_gt("x", "a", "y", "a"), _gt("x", "b", "y", "b"), _gt("x", "c", "y", "c"))
     out = verdict_claim(Claim("table3", "t", "q", "majority", comps), means, noise)
-    assert (out["n_hold"], out["n_fail"], out["n_inconclusive"]) == (1, 1, 1)
+    assert (out["n_hold"], out["n_fail"], out["n_inconclusive"], out["n_near_chance"]) == (1, 1, 1, 0)
     assert out["verdict"] == INCONCLUSIVE  # 1/3 or 2/3 depending on the undecided one
     assert verdict_claim(Claim("table3", "t", "q", "half", comps[:2]), means,
                          noise)["verdict"] == REPLICATES  # 1 of 2 hold whatever b does

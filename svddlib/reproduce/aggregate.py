@@ -327,7 +327,7 @@ def verdict_claim(claim, mean_table, noise_table=None, duplicates=None,
     not replicate" when they stay below q even if every inconclusive one held;
     "inconclusive" in between (too few conclusive comparisons to decide); "cannot be tested
     in this mode" when n = 0. Returns a dict with ``verdict``, ``n_tested``, ``n_hold``,
-    ``n_fail``, ``n_inconclusive``, ``n_merged`` (duplicates counted once), ``fraction``,
+    ``n_fail``, ``n_inconclusive`` (of which ``n_near_chance`` near chance), ``n_merged`` (duplicates counted once), ``fraction``,
     ``needed`` and the claim's quote.
     """
     from .paper import QUANTIFIERS
@@ -353,6 +353,7 @@ def verdict_claim(claim, mean_table, noise_table=None, duplicates=None,
     return {"artefact": claim.artefact, "claim": claim.name, "quote": claim.quote,
             "quantifier": claim.quantifier, "n_tested": n, "n_hold": int(n_hold),
             "n_fail": n - int(n_hold) - n_undecided, "n_inconclusive": n_undecided,
+            "n_near_chance": sum(m["chance"] for m in merged),
             "n_merged": sum(r is not None for r in raw) - n,
             "n_comparisons": len(claim.comparisons), "fraction": fraction, "needed": needed,
             "verdict": word}
