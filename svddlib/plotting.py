@@ -11,7 +11,7 @@ from .cache import _atomic_write
 from .paths import figures_root, tables_root
 
 __all__ = ["set_style", "save_figure", "save_table", "plot_histories", "chance_line",
-           "auc_limits", "metric_title", "PALETTE", "LOG_SCALE_METRICS", "METRIC_TITLES", "CHANCE_GID"]
+           "auc_limits", "metric_title", "mean_std_text", "PALETTE", "LOG_SCALE_METRICS", "METRIC_TITLES", "CHANCE_GID"]
 
 #: Colours used for the model variants throughout the course.
 PALETTE = {
@@ -93,11 +93,22 @@ def auc_limits(ax, values, axis: str = "y", top: float = 100.0) -> None:
     (ax.set_xlim if axis == "x" else ax.set_ylim)(max(low, 0.0), top)
 
 
+def mean_std_text(values, scale: float = 100.0, digits: int = 1) -> str:
+    """"mean ± std" of ``values`` times ``scale`` (e.g. AUC in [0, 1] as %), sample std
+    (ddof=1); the mean alone for a single value. Usable as a pandas aggregation."""
+    import numpy as np
+
+    v = scale * np.asarray(values, float)
+    if v.size < 2:
+        return f"{v.mean():.{digits}f}" if v.size else "\u2014"
+    return f"{v.mean():.{digits}f} \u00b1 {v.std(ddof=1):.{digits}f}"
+
+
 #: Words for the per-epoch history keys (panel titles instead of column names).
 METRIC_TITLES = {
     "feature_var": "feature variance", "score_spread": "spread of the training scores",
     "val_score_spread": "spread of the validation scores", "l_svdd": "SVDD loss",
-    "l_reg": "regularizer loss", "c_t": "adaptive weight c_t", "reg_threshold":
+    "l_reg": "regularizer loss", "c_t": "weight c_t", "reg_threshold":
     "variance threshold d_t", "test_auc": "test AUC", "val_auc": "validation AUC",
     "radius": "radius R", "loss": "total loss",
 }

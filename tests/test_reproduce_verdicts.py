@@ -143,3 +143,26 @@ def test_diff_is_a_stand_in_difference_outside_paper_mode():
     assert diff_column("paper") == "diff" and diff_column("teach") == "stand-in diff"
     assert "stand-in diff" in comparison(runs, T3, mode="teach").columns
     assert comparison(runs, T3, mode="paper")["diff"].notna().any()
+
+
+def test_notebook_helpers_of_the_runner_and_the_tables():
+    from svddlib.config import Config
+    from svddlib.plotting import mean_std_text
+    from svddlib.reproduce.aggregate import cells_near_chance, seeds_holding, side_by_side
+    from svddlib.reproduce.notebook import notebook_overrides, notebook_seeds
+
+    cfg = Config(mode="teach", seed=3, seeds=None, n_epochs=4, max_train=None)
+    assert notebook_seeds(cfg) == [3, 4] and notebook_overrides(cfg) == {"n_epochs": 4}
+    assert notebook_seeds(Config(cfg, seeds=[7])) == [7]
+    assert notebook_overrides(Config(cfg, n_epochs=None)) is None
+    claim = Claim("table3", "t", "q", "all", (_gt("x", "a", "y", "a"), _gt("x", "b", "y", "a")))
+    table_ = pd.DataFrame({"a": [52.0, 80.0], "b": [48.0, math.nan]}, index=["x", "y"])
+    assert cells_near_chance(claim, table_) == (2, 3)  # x/a, x/b near; y/a not
+    runs = _fabricated("table2", lambda r, c: 90.0 if "8\u00d78" in c else 60.0)
+    easier = next(c for c in paper_claims("table2") if c.name == "easier_blocks")
+    assert seeds_holding(easier, runs, get_spec("table2"), "teach", [0, 1]) == (2, 2)
+    comp = comparison(runs, get_spec("table2"), mode="teach")
+    wide = side_by_side(comp, get_spec("table2"))
+    assert wide.shape == (len(get_spec("table2").rows), 4 * len(get_spec("table2").columns))
+    assert ("VOC2012 Block perm. 2\u00d72", "stand-in diff") in wide.columns
+    assert mean_std_text([0.5, 0.7]) == "60.0 \u00b1 14.1" and mean_std_text([0.5]) == "50.0"

@@ -36,7 +36,7 @@ import numpy as np
 
 __all__ = ["cell_stats", "means", "stds", "noise", "table", "comparison", "diff_column",
            "verdict", "verdict_claim", "verdict_on_runs", "verdict_for_mode", "near_chance",
-           "duplicate_columns", "VERDICTS", "MISSING", "NOISE_Z", "CHANCE_MARGIN"]
+           "duplicate_columns", "cells_near_chance", "seeds_holding", "side_by_side", "VERDICTS", "MISSING", "NOISE_Z", "CHANCE_MARGIN"]
 
 VERDICTS = ("replicates", "does not replicate", "cannot be tested in this mode", "inconclusive")
 MISSING = "\u2014"
@@ -382,3 +382,35 @@ def verdict_for_mode(claim, ours: dict, mode: str, imagenet_weights: bool) -> tu
     if ours["n_tested"] == 0:
         return VERDICTS[2], "none of its cells is run in this mode"
     return ours["verdict"], ""
+
+
+def cells_near_chance(claim, table, margin: float = CHANCE_MARGIN) -> tuple:
+    """(near, total): how many of the distinct cells a claim compares that have a value in
+    ``table`` (rows x columns of means) lie within ``margin`` points of chance."""
+    cells = {(r, c) for lhs, rhs in claim.comparisons for _, r, c in lhs + rhs}
+    values = [table.loc[r, c] for r, c in cells
+              if r in table.index and c in table.columns and table.loc[r, c] == table.loc[r, c]]
+    return int(sum(bool(near_chance(v, margin)) for v in values)), len(values)
+
+
+def seeds_holding(claim, runs, spec, mode: str, seeds) -> tuple:
+    """(n, len(seeds)): in how many seeds the claim "replicates" on that seed's runs alone
+    (:func:`verdict_on_runs`), a measure of how fragile a verdict is."""
+    held = sum(verdict_on_runs(claim, runs[runs["seed"] == s], spec, mode)["verdict"] == VERDICTS[0]
+               for s in seeds)
+    return int(held), len(list(seeds))
+
+
+def side_by_side(comp, spec, digits: int = 1):
+    """A :func:`comparison` frame in the paper's layout: per column, ours, ours std, paper and
+    the difference (named as in ``comp``: 'diff' or 'stand-in diff'), rounded."""
+    import pandas as pd
+
+    diff = "diff" if "diff" in comp.columns else diff_column("teach")
+    parts = ["ours_mean", "ours_std", "paper_mean", diff]
+    columns = [c for c in spec.columns if c in set(comp["column"])]
+    wide = comp.set_index(["row", "column"])[parts].unstack("column").swaplevel(axis=1)
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([columns, parts]))
+    wide = wide.reindex([r for r in spec.rows if r in set(comp["row"])])
+    return wide.rename(columns={"ours_mean": "ours", "ours_std": "ours std",
+                                "paper_mean": "paper"}, level=1).round(digits)
