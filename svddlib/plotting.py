@@ -24,12 +24,21 @@ PALETTE = {
 }
 
 
+#: How tables show floats (pandas display only; the values are not rounded).
+TABLE_FLOAT_FORMAT = "{:.4g}"
+
+
 def set_style() -> None:
-    """Seaborn's white grid, readable font sizes, and compact figures."""
+    """Seaborn's white grid, readable font sizes, compact figures, and tables that show
+    floats with four significant digits (:data:`TABLE_FLOAT_FORMAT`)."""
     import matplotlib as mpl
     import seaborn as sns
 
+    import pandas as pd
+
     sns.set_theme(style="whitegrid", context="notebook")
+    # tables in significant digits: 1e-7 and 4.6e-4 must not both print as 0.0000
+    pd.set_option("display.float_format", TABLE_FLOAT_FORMAT.format)
     mpl.rcParams.update({"figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 120,
                          "axes.titlesize": "medium", "savefig.bbox": "tight"})
 

@@ -96,3 +96,17 @@ def test_auc_limits_keep_chance_in_view():
     with pytest.raises(ValueError, match="axis must be"):
         chance_line(ax, axis="z")
     plt.close(fig)
+
+
+def test_tables_show_significant_digits():
+    from svddlib.plotting import set_style
+
+    try:
+        set_style()
+        text = repr(pd.DataFrame({"ratio": [1e-7, 4.6e-4, 0.7086]}))
+        assert "1e-07" in text and "0.00046" in text and "0.7086" in text
+    finally:
+        pd.reset_option("display.float_format")
+        import matplotlib as mpl
+
+        mpl.rcdefaults()
