@@ -284,8 +284,8 @@ def _compare(lhs, rhs, cells, noise_cells, margin):
     if a != a or b != b:
         return None
     terms = lhs + rhs
-    var = sum(w ** 2 * noise_cells.get((r, c), 0.0) ** 2 for w, r, c in terms
-              if noise_cells.get((r, c), 0.0) == noise_cells.get((r, c), 0.0))
+    errors = [(w, noise_cells.get((r, c), 0.0)) for w, r, c in terms]
+    var = sum(w ** 2 * se ** 2 for w, se in errors if se == se)  # NaN: no runs
     chance = margin is not None and all(bool(near_chance(cells[(r, c)], margin))
                                         for _, r, c in terms)
     return {"diff": a - b, "band": NOISE_Z * math.sqrt(var), "chance": chance}
