@@ -166,3 +166,17 @@ def test_notebook_helpers_of_the_runner_and_the_tables():
     assert wide.shape == (len(get_spec("table2").rows), 4 * len(get_spec("table2").columns))
     assert ("VOC2012 Block perm. 2\u00d72", "stand-in diff") in wide.columns
     assert mean_std_text([0.5, 0.7]) == "60.0 \u00b1 14.1" and mean_std_text([0.5]) == "50.0"
+
+
+def test_within_two_std_of_a_one_vs_all_cell_uses_the_seed_spread_not_the_classes():
+    # paper D. SVDD one-vs-all: 67.9; ours: classes at 53 and 83 (mean 68, class std 21.2),
+    # seeds +-1 around each class mean: seed std sqrt(2), so 68 - 67.9 = 0.1 is within 2 sqrt(2)
+    runs = pd.DataFrame([_run("D. SVDD", OVA, s, m + d, group=g) for g, m in ((0, 53.0), (1, 83.0))
+                         for s, d in ((0, -1.0), (1, 1.0))])
+    stats = cell_stats(runs, T3).set_index(["row", "column"]).loc[("D. SVDD", OVA)]
+    assert stats["seed_std"] == pytest.approx(math.sqrt(2)) and stats["std"] > 20
+    comp = comparison(runs, T3).set_index(["row", "column"]).loc[("D. SVDD", OVA)]
+    assert bool(comp["paper_within_2std"])
+    shifted = runs.assign(auc=runs["auc"] + 5)  # 73: 5.1 > 2 sqrt(2), though < 2 x 21.2
+    comp = comparison(shifted, T3).set_index(["row", "column"]).loc[("D. SVDD", OVA)]
+    assert not bool(comp["paper_within_2std"])
