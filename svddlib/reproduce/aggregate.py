@@ -24,7 +24,8 @@ from noise.
 :func:`comparison` puts ours next to the paper's numbers; ``paper_within_2std`` is True when
 |paper mean - our mean| <= 2 x our std over seeds (``seed_std``: for one-vs-all cells pooled
 within each normal class, since the paper's classes are ours in paper mode and their spread
-is no noise), NA when we have fewer than 2 values or seeds, or a side is missing. :func:`verdict` and :func:`verdict_claim` turn that into words by the rules in their
+is no noise), NA when we have fewer than 2 values or seeds, or a side is missing.
+:func:`verdict` and :func:`verdict_claim` turn that into words by the rules in their
 docstrings; :func:`verdict_on_runs` applies the claim rule with noise bands, the chance
 margin and duplicated columns counted once, :func:`verdict_for_mode` adds what a mode cannot
 test.
@@ -37,7 +38,8 @@ import numpy as np
 
 __all__ = ["cell_stats", "means", "stds", "noise", "table", "comparison", "diff_column",
            "verdict", "verdict_claim", "verdict_on_runs", "verdict_for_mode", "near_chance",
-           "duplicate_columns", "cells_near_chance", "seeds_holding", "side_by_side", "VERDICTS", "MISSING", "NOISE_Z", "CHANCE_MARGIN"]
+           "duplicate_columns", "cells_near_chance", "seeds_holding", "side_by_side", "VERDICTS",
+           "MISSING", "NOISE_Z", "CHANCE_MARGIN"]
 
 VERDICTS = ("replicates", "does not replicate", "cannot be tested in this mode", "inconclusive")
 MISSING = "\u2014"
@@ -336,8 +338,8 @@ def verdict_claim(claim, mean_table, noise_table=None, duplicates=None,
     not replicate" when they stay below q even if every inconclusive one held;
     "inconclusive" in between (too few conclusive comparisons to decide); "cannot be tested
     in this mode" when n = 0. Returns a dict with ``verdict``, ``n_tested``, ``n_hold``,
-    ``n_fail``, ``n_inconclusive`` (of which ``n_near_chance`` near chance), ``n_merged`` (duplicates counted once), ``fraction``,
-    ``needed`` and the claim's quote.
+    ``n_fail``, ``n_inconclusive`` (of which ``n_near_chance`` near chance), ``n_merged``
+    (duplicates counted once), ``fraction``, ``needed`` and the claim's quote.
     """
     from .paper import QUANTIFIERS
 
@@ -387,7 +389,8 @@ def verdict_for_mode(claim, ours: dict, mode: str, imagenet_weights: bool) -> tu
     if mode == "smoke":
         return VERDICTS[2], "smoke mode checks the pipeline only"
     if needs_imagenet(claim) and not imagenet_weights:
-        return VERDICTS[2], "compares CNN features: random weights here, no ImageNet weights offline"
+        return VERDICTS[2], ("compares CNN features: random weights here, no ImageNet weights "
+                             "offline")
     if ours["n_tested"] == 0:
         return VERDICTS[2], "none of its cells is run in this mode"
     return ours["verdict"], ""
@@ -405,8 +408,8 @@ def cells_near_chance(claim, table, margin: float = CHANCE_MARGIN) -> tuple:
 def seeds_holding(claim, runs, spec, mode: str, seeds) -> tuple:
     """(n, len(seeds)): in how many seeds the claim "replicates" on that seed's runs alone
     (:func:`verdict_on_runs`), a measure of how fragile a verdict is."""
-    held = sum(verdict_on_runs(claim, runs[runs["seed"] == s], spec, mode)["verdict"] == VERDICTS[0]
-               for s in seeds)
+    held = sum(verdict_on_runs(claim, runs[runs["seed"] == s], spec, mode)["verdict"]
+               == VERDICTS[0] for s in seeds)
     return int(held), len(list(seeds))
 
 
