@@ -20,7 +20,8 @@ from .cache import load_or_run, run_dir
 
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
            "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots",
-           "load_model", "train_deep_svdd", "best_before_collapse"]
+           "load_model", "train_deep_svdd", "best_before_collapse", "run_notebook_setting",
+           "collapse_row"]
 
 #: The Deep SVDD variants compared in Tables I-VI of Chong et al. (2020).
 VARIANTS = {
@@ -359,3 +360,28 @@ def summarize_collapse(frame, max_loss: float = 1e-4, ratio: float = 1e-3):
                      "test_auc_best": last["test_auc_best"], "test_auc_last": last["test_auc"]})
     return pd.DataFrame(rows).set_index("variant")
 
+
+
+def run_notebook_setting(cfg, data_spec: dict, net_spec: dict, seed: int, lr: float | None = None,
+                         keep_scores: bool = True, **options) -> dict:
+    """:func:`run_deep_svdd` as the regularizer notebooks (40-43) run it: the notebook's cache
+    folder, mode and force flag, ``cfg.n_epochs``, learning rate ``lr`` (default ``cfg.lr``) for
+    the network and 10 x ``lr`` for the noise head (the paper's ratio), progress bars outside
+    smoke mode; ``options`` are further TrainConfig fields."""
+    lr = cfg.lr if lr is None else lr
+    train_cfg = {"lr": lr, "lr_head": 10 * lr, "n_epochs": cfg.n_epochs, "seed": seed,
+                 "progress": cfg.mode != "smoke", **options}
+    return run_deep_svdd(cfg.notebook, cfg.mode, data_spec, net_spec, train_cfg,
+                         keep_scores=keep_scores, force=cfg.force_retrain)
+
+
+def collapse_row(summary: dict) -> dict:
+    """The columns every collapse-setting table shows for one :func:`run_deep_svdd` summary:
+    test AUC at the best validation and at the last epoch, last / initial feature variance,
+    the first flagged epoch and whether the run ended collapsed (:func:`eval_collapsed`)."""
+    hist = summary["history"]
+    return {"test AUC (best val epoch)": summary["test_auc_best"],
+            "test AUC (last epoch)": summary["test_auc_last"],
+            "final feature var / initial": hist[-1]["feature_var"] / summary["initial_feature_var"],
+            "collapse epoch": summary["collapse_epoch"],
+            "collapsed (last epoch)": eval_collapsed(summary)}

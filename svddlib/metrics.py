@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["auc"]
+__all__ = ["auc", "auc_null_std"]
 
 
 def auc(y_true, scores) -> float:
@@ -25,3 +25,13 @@ def auc(y_true, scores) -> float:
     if not np.isfinite(s).all():
         raise ValueError("scores contain NaN or infinite values; the model may have diverged")
     return float(roc_auc_score(y, s))
+
+
+def auc_null_std(n_normal: int, n_anomalous: int) -> float:
+    """Standard deviation of the AUC of a detector without skill (true AUC 0.5) on a test set of
+    ``n_normal`` normal and ``n_anomalous`` anomalous samples (Hanley & McNeil 1982, eq. 2 at
+    A = 0.5): sqrt((n0 + n1 + 1) / (12 n0 n1))."""
+    n0, n1 = int(n_normal), int(n_anomalous)
+    if n0 < 1 or n1 < 1:
+        raise ValueError(f"need at least one normal and one anomalous sample, got {n0} and {n1}")
+    return float(np.sqrt((n0 + n1 + 1) / (12.0 * n0 * n1)))

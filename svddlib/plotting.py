@@ -10,7 +10,9 @@ from pathlib import Path
 from .cache import _atomic_write
 from .paths import figures_root, tables_root
 
-__all__ = ["set_style", "save_figure", "save_table", "plot_histories", "PALETTE", "LOG_SCALE_METRICS"]
+__all__ = ["set_style", "save_figure", "save_table", "plot_histories", "chance_line",
+           "auc_limits", "metric_title", "mean_std_text", "PALETTE", "LOG_SCALE_METRICS",
+           "METRIC_TITLES", "CHANCE_GID"]
 
 #: Colours used for the model variants throughout the course.
 PALETTE = {
@@ -23,12 +25,21 @@ PALETTE = {
 }
 
 
+#: How tables show floats (pandas display only; the values are not rounded).
+TABLE_FLOAT_FORMAT = "{:.4g}"
+
+
 def set_style() -> None:
-    """Seaborn's white grid, readable font sizes, and compact figures."""
+    """Seaborn's white grid, readable font sizes, compact figures, and tables that show
+    floats with four significant digits (:data:`TABLE_FLOAT_FORMAT`)."""
     import matplotlib as mpl
     import seaborn as sns
 
+    import pandas as pd
+
     sns.set_theme(style="whitegrid", context="notebook")
+    # tables in significant digits: 1e-7 and 4.6e-4 must not both print as 0.0000
+    pd.set_option("display.float_format", TABLE_FLOAT_FORMAT.format)
     mpl.rcParams.update({"figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 120,
                          "axes.titlesize": "medium", "savefig.bbox": "tight"})
 
@@ -57,6 +68,67 @@ def save_table(df, name: str, cfg=None) -> Path:
     return _atomic_write(folder / f"{name}.csv", lambda tmp: df.to_csv(tmp))
 
 
+#: ``gid`` of the artist :func:`chance_line` draws (tests find chance lines by it).
+CHANCE_GID = "chance"
+
+
+def chance_line(ax, value: float = 50.0, axis: str = "y", label: str = "chance"):
+    """A dotted line at the AUC of a detector without skill on AUC axis ``axis`` ('y', 'x' or
+    'both'), labelled with ``label`` in small text at the end of the line; ``value`` 0.5 for
+    AUCs in [0, 1]. Returns the lines (their ``gid`` is :data:`CHANCE_GID`)."""
+    if axis not in ("x", "y", "both"):
+        raise ValueError(f"axis must be 'x', 'y' or 'both', got {axis!r}")
+    lines = []
+    for which in ("y", "x") if axis == "both" else (axis,):
+        if which == "y":
+            lines.append(ax.axhline(value, color="0.45", ls=":", lw=1.1, gid=CHANCE_GID, zorder=1))
+            ax.annotate(label, (0.01, value), xycoords=("axes fraction", "data"), ha="left",
+                        va="bottom", fontsize="x-small", color="0.35")
+        else:
+            lines.append(ax.axvline(value, color="0.45", ls=":", lw=1.1, gid=CHANCE_GID, zorder=1))
+            ax.annotate(label, (value, 0.01), xycoords=("data", "axes fraction"), ha="left",
+                        va="bottom", fontsize="x-small", color="0.35", rotation=90)
+    return lines
+
+
+def auc_limits(ax, values, axis: str = "y", top: float = 100.0) -> None:
+    """Set an AUC axis from below chance to ``top`` (100 for %, 1 for [0, 1]) around
+    ``values``, so that chance is on the axis and a few points of noise do not fill it."""
+    import numpy as np
+
+    scale = top / 100.0
+    finite = np.asarray(values, float)
+    finite = finite[np.isfinite(finite)]
+    low = min(45.0 * scale, float(finite.min()) - 3 * scale) if finite.size else 45.0 * scale
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(max(low, 0.0), top)
+
+
+def mean_std_text(values, scale: float = 100.0, digits: int = 1) -> str:
+    """"mean ± std" of ``values`` times ``scale`` (e.g. AUC in [0, 1] as %), sample std
+    (ddof=1); the mean alone for a single value. Usable as a pandas aggregation."""
+    import numpy as np
+
+    v = scale * np.asarray(values, float)
+    if v.size < 2:
+        return f"{v.mean():.{digits}f}" if v.size else "\u2014"
+    return f"{v.mean():.{digits}f} \u00b1 {v.std(ddof=1):.{digits}f}"
+
+
+#: Words for the per-epoch history keys (panel titles instead of column names).
+METRIC_TITLES = {
+    "feature_var": "feature variance", "score_spread": "spread of the training scores",
+    "val_score_spread": "spread of the validation scores", "l_svdd": "SVDD loss",
+    "l_reg": "regularizer loss", "c_t": "weight c_t", "reg_threshold":
+    "variance threshold d_t", "test_auc": "test AUC", "val_auc": "validation AUC",
+    "radius": "radius R", "loss": "total loss",
+}
+
+
+def metric_title(metric: str) -> str:
+    """The words for a history key (:data:`METRIC_TITLES`), else the key with spaces."""
+    return METRIC_TITLES.get(metric, metric.replace("_", " "))
+
+
 #: Per-epoch history keys that span orders of magnitude (drawn on a log axis).
 LOG_SCALE_METRICS = ("feature_var", "score_spread", "l_svdd", "c_t", "reg_threshold")
 
@@ -69,7 +141,8 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
 
     ``runs`` maps a label to one history (a list of per-epoch dicts as in
     ``TrainResult.history`` or a DataFrame) or to a list of such histories (one per seed,
-    drawn in the same colour). ``references`` maps a metric to ``{label: y}`` horizontal lines
+    drawn in the same colour); panels are titled in words (:func:`metric_title`) and AUC
+    panels carry a chance line. ``references`` maps a metric to ``{label: y}`` horizontal lines
     (e.g. ``{"l_reg": {"log 2": 0.693}}``). Colours come from ``colors``, then :data:`PALETTE`,
     then the seaborn cycle; ``linestyles`` maps labels to matplotlib line styles (e.g. ``"--"``
     for a run that another one may hide).
@@ -122,9 +195,11 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
                         va="bottom", fontsize="small", color="0.3")
         if metric in log_metrics:
             ax.set_yscale("log")
+        if "auc" in metric:
+            chance_line(ax, 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
-        ax.set_title(metric)
+        ax.set_title(metric_title(metric))
     axes[0].legend(fontsize="small")
     fig.tight_layout()
     return fig

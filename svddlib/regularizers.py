@@ -14,6 +14,7 @@ __all__ = [
     "NoiseHead",
     "random_binary_labels",
     "noise_regularizer",
+    "noise_loss_band",
     "minibatch_variance",
     "variance_regularizer",
     "variance_threshold",
@@ -64,6 +65,33 @@ def noise_regularizer(logits: Tensor, generator: torch.Generator | None = None,
     if targets is None:
         targets = random_binary_labels(logits.shape, generator, device=logits.device)
     return F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype))
+
+
+def noise_loss_band(batch_size: int, k: int, n_sigma: float = 3.0) -> tuple[float, float]:
+    """(low, high): where the noise loss of one minibatch of ``batch_size`` samples and ``k``
+    fresh fair-coin tasks lies, to ``n_sigma`` standard deviations (N = batch_size k terms).
+
+    Per term, l(z, y) = log 2 + log cosh(z/2) + (1/2 - y) z: the logit cost log cosh(z/2) >= 0
+    plus a zero-mean label term of spread |z|/2. low, for ANY head (logits set before the
+    labels): with a = rms(z), loss - log 2 >= a^2/8 - n_sigma a / (2 sqrt N), smallest at
+    a = 2 n_sigma / sqrt N, so low = log 2 - n_sigma^2 / (2N). high, for a head with constant
+    logits per task fitted to the coins of one earlier minibatch (z_q = logit of its label
+    fraction, the most a near-constant head learns from them): the logit cost is
+    KL(1/2 || fraction) ~ chi^2_1 / (2B) per task, mean 1/(2B) and spread sqrt(2/k)/(2B) over
+    the k tasks, and the label term has spread ~ 1/(B sqrt k), so
+    high = log 2 + (1 + n_sigma sqrt(2/k)) / (2B) + n_sigma / (B sqrt k). A head whose logits
+    vary with the sample (features not collapsed), or a randomly initialised one, can lie
+    higher: its logit cost depends on the feature scale, not on B and k.
+    """
+    import math
+
+    b, k = int(batch_size), _check_k(k)
+    if b < 1 or n_sigma < 0:
+        raise ValueError(f"need batch_size >= 1 and n_sigma >= 0, got {batch_size!r}, {n_sigma!r}")
+    log2 = math.log(2.0)
+    low = log2 - n_sigma ** 2 / (2.0 * b * k)
+    high = log2 + (1 + n_sigma * math.sqrt(2.0 / k)) / (2.0 * b) + n_sigma / (b * math.sqrt(k))
+    return low, high
 
 
 def minibatch_variance(features: Tensor) -> Tensor:

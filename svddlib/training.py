@@ -590,7 +590,7 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
 
 
 def _run_epochs(st: _State, x, semi, val, test, ck_path, checkpoint_every=0.0) -> str | None:
-    from tqdm.auto import tqdm
+    from .progress import tqdm
 
     bar = tqdm(range(st.epoch, st.cfg.n_epochs), disable=not st.cfg.progress, desc="Deep SVDD",
                leave=False)
@@ -628,7 +628,7 @@ def pretrain_autoencoder(autoencoder: nn.Module, x_train, n_epochs: int = 10, lr
     _positive_int("n_epochs", n_epochs)
     _positive_int("batch_size", batch_size)
     _non_negative("lr", lr, strict=True)
-    from tqdm.auto import tqdm
+    from .progress import tqdm
 
     dev = resolve_device(device)
     x = _as_tensor(x_train, "x_train")

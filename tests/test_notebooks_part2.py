@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from notebook_outputs import assert_clean_outputs
 from svddlib import course
 from svddlib.reproduce import get_spec
 from svddlib.reproduce.specs import PAPER_SIDE
@@ -21,7 +22,8 @@ def results(tmp_path_factory):
 
 def _run(name, params, folder, monkeypatch):
     monkeypatch.setenv("SVDD_RESULTS_ROOT", str(folder))
-    course.run_notebook(name, "smoke", params, output_dir=folder, cell_timeout=600)
+    assert_clean_outputs(course.run_notebook(name, "smoke", params, output_dir=folder,
+                                             cell_timeout=600))
     return json.loads((folder / name / "smoke" / "summary.json").read_text())
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from svddlib import course
 from svddlib.paths import project_root
+from notebook_outputs import assert_clean_outputs
 
 NOTEBOOKS = sorted((project_root() / "notebooks").glob("*.ipynb"))
 SEEDS = [int(s) for s in os.environ.get("SVDD_SEED_TEST_SEEDS", "1 2").split()]
@@ -22,6 +23,9 @@ def test_notebook_holds_for_another_seed(path, seed, tmp_path, monkeypatch):
     assert seed != 0, "seed 0 is what nbval runs already"
     monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
     try:
-        course.run_notebook(path.stem, "smoke", {"seed": seed}, output_dir=tmp_path, cell_timeout=600)
+        executed = course.run_notebook(path.stem, "smoke", {"seed": seed}, output_dir=tmp_path,
+                                       cell_timeout=600)
     except papermill.PapermillExecutionError as err:
         pytest.fail(f"{path.stem} fails in smoke mode with seed={seed}: {err.ename}: {err.evalue}"[:3000])
+    assert_clean_outputs(executed)
+

@@ -7,7 +7,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from svddlib.plotting import PALETTE, plot_histories  # noqa: E402
+from svddlib.plotting import CHANCE_GID, PALETTE, plot_histories  # noqa: E402
+
+
+def _curves(ax):
+    return [line for line in ax.lines if line.get_gid() != CHANCE_GID]
 
 
 def _history(scale):
@@ -22,7 +26,9 @@ def test_one_panel_per_metric_one_line_per_seed():
     var_ax, auc_ax = fig.axes[:2]
     assert var_ax.get_yscale() == "log" and auc_ax.get_yscale() == "linear"
     assert len(var_ax.lines) == 3  # 2 seeds + 1 run
-    assert len(auc_ax.lines) == 4  # ... + the reference line
+    assert len(_curves(auc_ax)) == 4  # ... + the reference line
+    assert len(auc_ax.lines) == 5  # ... + the chance line of an AUC panel
+    assert auc_ax.get_title() == "test AUC" and var_ax.get_title() == "feature variance"
     np.testing.assert_allclose(var_ax.lines[1].get_ydata(), [2.0, 1.0, 2.0 / 3])
     assert matplotlib.colors.to_hex(var_ax.lines[0].get_color()) == PALETTE["D. SVDD w/ bias"].lower()
     assert [t.get_text() for t in var_ax.get_legend().get_texts()] == ["D. SVDD w/ bias", "other"]
@@ -39,7 +45,7 @@ def test_errors_name_the_problem():
 def test_cycle_colours_avoid_explicit_ones():
     fig = plot_histories({"D. SVDD w/ bias": _history(1.0), "a": _history(2.0), "b": _history(3.0)},
                          ["test_auc"])
-    hexes = [matplotlib.colors.to_hex(line.get_color()) for line in fig.axes[0].lines]
+    hexes = [matplotlib.colors.to_hex(line.get_color()) for line in _curves(fig.axes[0])]
     assert len(set(hexes)) == 3
     plt.close(fig)
 
@@ -47,5 +53,5 @@ def test_cycle_colours_avoid_explicit_ones():
 def test_linestyles_per_label():
     fig = plot_histories({"a": _history(1.0), "b": _history(2.0)}, ["test_auc"],
                          linestyles={"a": "--"})
-    assert [line.get_linestyle() for line in fig.axes[0].lines] == ["--", "-"]
+    assert [line.get_linestyle() for line in _curves(fig.axes[0])] == ["--", "-"]
     plt.close(fig)

@@ -17,10 +17,18 @@ Rules (all cells):
 4. std is the sample standard deviation (ddof=1): NaN for a single value;
 5. a cell without any remaining run is missing: NaN in :func:`means`, "—" in :func:`table`.
 
+Each cell also has a ``noise``: the standard error of its mean from the seed spread and the
+size of the test set (:func:`_noise`), so that a difference between two cells can be told
+from noise.
+
 :func:`comparison` puts ours next to the paper's numbers; ``paper_within_2std`` is True when
-|paper mean - our mean| <= 2 x our std, NA when we have fewer than 2 values or a side is
-missing. :func:`verdict` and :func:`verdict_claim` turn that into words by the rules in their
-docstrings.
+|paper mean - our mean| <= 2 x our std over seeds (``seed_std``: for one-vs-all cells pooled
+within each normal class, since the paper's classes are ours in paper mode and their spread
+is no noise), NA when we have fewer than 2 values or seeds, or a side is missing.
+:func:`verdict` and :func:`verdict_claim` turn that into words by the rules in their
+docstrings; :func:`verdict_on_runs` applies the claim rule with noise bands, the chance
+margin and duplicated columns counted once, :func:`verdict_for_mode` adds what a mode cannot
+test.
 """
 from __future__ import annotations
 
@@ -28,11 +36,17 @@ import math
 
 import numpy as np
 
-__all__ = ["cell_stats", "means", "stds", "table", "comparison", "verdict", "verdict_claim",
-           "VERDICTS", "MISSING"]
+__all__ = ["cell_stats", "means", "stds", "noise", "table", "comparison", "diff_column",
+           "verdict", "verdict_claim", "verdict_on_runs", "verdict_for_mode", "near_chance",
+           "duplicate_columns", "cells_near_chance", "seeds_holding", "side_by_side", "VERDICTS",
+           "MISSING", "NOISE_Z", "CHANCE_MARGIN"]
 
-VERDICTS = ("replicates", "does not replicate", "cannot be tested in this mode")
+VERDICTS = ("replicates", "does not replicate", "cannot be tested in this mode", "inconclusive")
 MISSING = "\u2014"
+#: Half-width of a comparison's noise band in standard errors (about 95 % for a normal error).
+NOISE_Z = 2.0
+#: The course's convention: a mean AUC within this many points of 50 "lies near chance".
+CHANCE_MARGIN = 5.0
 _REQUIRED = ("row", "column", "status", "auc")
 
 
@@ -93,9 +107,47 @@ def _values(cell):
     return cell["auc"].to_numpy()
 
 
+def _test_noise(n_test) -> float:
+    """AUC std (points) of a skill-free detector on ``n_test`` images split evenly (the
+    smallest such std for that size); 0 when the size is unknown."""
+    from ..metrics import auc_null_std
+
+    if n_test is None or n_test != n_test or n_test < 2:
+        return 0.0
+    n = int(n_test)
+    return 100 * auc_null_std(n - n // 2, n // 2)
+
+
+def _spread_parts(cell):
+    """Per group (or the whole cell): its number of runs and its test-set noise, and the seed
+    variance pooled within groups (NaN with one seed per group)."""
+    parts = cell.groupby("group", dropna=False) if _has(cell, "group") else [(None, cell)]
+    sizes, tests, ss, dof = [], [], 0.0, 0
+    for _, part in parts:
+        aucs = part["auc"].to_numpy(float)
+        sizes.append(len(aucs))
+        tests.append(_test_noise(part["n_test"].median() if "n_test" in part.columns else None))
+        ss += float(((aucs - aucs.mean()) ** 2).sum())
+        dof += len(aucs) - 1
+    return sizes, tests, (ss / dof if dof else math.nan)
+
+
+def _noise(cell) -> float:
+    """Standard error (AUC points) of a cell's mean (the mean over groups of the mean over
+    seeds): var = (1 / G^2) sum_g (s_w^2 / n_g + h_g^2), with s_w^2 the seed variance pooled
+    within groups (0 with one seed per group) and h_g the test-set noise of group g's test
+    set (:func:`_test_noise`; one test set per group, shared by its seeds)."""
+    sizes, tests, s_w2 = _spread_parts(cell)
+    s_w2 = 0.0 if s_w2 != s_w2 else s_w2
+    return math.sqrt(sum(s_w2 / n + h ** 2 for n, h in zip(sizes, tests)) / len(sizes) ** 2)
+
+
 def cell_stats(runs, spec):
     """One row per cell of ``spec`` (paper order): row, column, n_runs, n_failed, n_values
-    (groups or runs), mean, std, selected (chosen k per group, paper mode)."""
+    (groups or runs), mean, std, seed_std (std over seeds, pooled within groups: for a
+    one-vs-all cell not the spread over classes), noise (standard error of the mean,
+    :func:`_noise`),
+    selected (chosen k per group, paper mode)."""
     import pandas as pd
 
     _check(runs)
@@ -112,6 +164,8 @@ def cell_stats(runs, spec):
                 "n_failed": int(failed.get((row, column), 0)), "n_values": len(values),
                 "mean": float(values.mean()) if len(values) else math.nan,
                 "std": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
+                "seed_std": math.sqrt(_spread_parts(cell)[2]) if len(values) else math.nan,
+                "noise": _noise(cell) if len(values) else math.nan,
                 "selected": ", ".join(selected.get((row, column), [])) or None})
     return pd.DataFrame(records)
 
@@ -131,6 +185,18 @@ def stds(runs, spec):
     return _pivot(cell_stats(runs, spec), spec, "std")
 
 
+def noise(runs, spec):
+    """Standard error of each cell's mean AUC (points; seeds and test-set size, see
+    :func:`_noise`) in the paper's layout (NaN = missing)."""
+    return _pivot(cell_stats(runs, spec), spec, "noise")
+
+
+def near_chance(auc, margin: float = CHANCE_MARGIN):
+    """True where a mean AUC (in %) lies within ``margin`` points of chance (50); works on
+    numbers, arrays and pandas objects (NaN is never near chance)."""
+    return abs(auc - 50.0) < margin
+
+
 def _format(mean, std, digits):
     if mean != mean:
         return MISSING
@@ -145,9 +211,16 @@ def table(runs, spec, digits: int = 1):
     return _pivot(stats, spec, "text")
 
 
-def comparison(runs, spec):
+def diff_column(mode: str | None = None) -> str:
+    """Name of the ours - paper column: 'diff' in paper mode (or no mode given), 'stand-in
+    diff' in any other mode, where it measures the stand-in, not a reproduction gap."""
+    return "diff" if mode in (None, "paper") else "stand-in diff"
+
+
+def comparison(runs, spec, mode: str | None = None):
     """Tidy frame: row, column, n_runs, n_values, ours_mean, ours_std, paper_mean, paper_std,
-    diff (ours - paper), paper_within_2std (True/False/NA, see the module docstring)."""
+    diff (ours - paper; named by :func:`diff_column` for ``mode``), paper_within_2std
+    (True/False/NA, see the module docstring)."""
     import pandas as pd
 
     from .paper import paper_table
@@ -158,11 +231,12 @@ def comparison(runs, spec):
     out = stats.rename(columns={"mean": "ours_mean", "std": "ours_std"}).merge(
         paper, on=["row", "column"], how="left")
     out["diff"] = out["ours_mean"] - out["paper_mean"]
-    testable = (out["n_values"] >= 2) & out["ours_std"].notna() & out["paper_mean"].notna()
-    within = (out["diff"].abs() <= 2 * out["ours_std"]) & testable
+    testable = (out["n_values"] >= 2) & out["seed_std"].notna() & out["paper_mean"].notna()
+    within = (out["diff"].abs() <= 2 * out["seed_std"]) & testable
     out["paper_within_2std"] = pd.array(np.where(testable, within, pd.NA), dtype="boolean")
-    return out[["row", "column", "n_runs", "n_values", "ours_mean", "ours_std", "paper_mean",
-                "paper_std", "diff", "paper_within_2std"]]
+    out = out[["row", "column", "n_runs", "n_values", "ours_mean", "ours_std", "paper_mean",
+               "paper_std", "diff", "paper_within_2std"]]
+    return out.rename(columns={"diff": diff_column(mode)})
 
 
 def verdict(row, mode: str) -> str:
@@ -198,32 +272,157 @@ def _side(terms, cells):
     return total
 
 
-def verdict_claim(claim, mean_table) -> dict:
+def duplicate_columns(spec, mode: str) -> dict:
+    """Column -> the first column of ``spec`` whose runs use the same data in ``mode`` (itself
+    when none does). Outside paper mode one set of photo patches stands in for both VOC2012
+    and WikiArt, so e.g. 'WikiArt Strokes 5' maps to 'VOC2012 Strokes 5'."""
+    import json
+
+    data = {}
+    for run in spec.resolve(mode, seeds=(0,)):
+        data.setdefault(run["column"], set()).add(json.dumps(run["data"], sort_keys=True))
+    first, out = {}, {}
+    for column in spec.columns:
+        key = tuple(sorted(data.get(column, ()))) or (column,)
+        out[column] = first.setdefault(key, column)
+    return out
+
+
+def _compare(lhs, rhs, cells, noise_cells, margin):
+    """One comparison lhs > rhs: None when a cell is missing, else its difference, noise band
+    (NOISE_Z standard errors of the difference) and whether every cell lies near chance."""
+    a, b = _side(lhs, cells), _side(rhs, cells)
+    if a != a or b != b:
+        return None
+    terms = lhs + rhs
+    errors = [(w, noise_cells.get((r, c), 0.0)) for w, r, c in terms]
+    var = sum(w ** 2 * se ** 2 for w, se in errors if se == se)  # NaN: no runs
+    chance = margin is not None and all(bool(near_chance(cells[(r, c)], margin))
+                                        for _, r, c in terms)
+    return {"diff": a - b, "band": NOISE_Z * math.sqrt(var), "chance": chance}
+
+
+def _merge_duplicates(claim, results, duplicates):
+    """Comparisons that differ only in duplicated columns count once: mean difference, mean
+    band (not narrowed: the runs may be the same), near chance when all are."""
+    canon = duplicates or {}
+    groups = {}
+    for (lhs, rhs), res in zip(claim.comparisons, results):
+        if res is not None:
+            key = tuple((w, r, canon.get(c, c)) for w, r, c in lhs + ((None, "|", "|"),) + rhs)
+            groups.setdefault(key, []).append(res)
+    return [{"diff": float(np.mean([g["diff"] for g in grp])),
+             "band": float(np.mean([g["band"] for g in grp])),
+             "chance": all(g["chance"] for g in grp)} for grp in groups.values()]
+
+
+def _table_cells(table) -> dict:
+    if table is None:
+        return {}
+    return {(r, c): float(v) for r, row in table.iterrows() for c, v in row.items()}
+
+
+def verdict_claim(claim, mean_table, noise_table=None, duplicates=None,
+                  chance_margin=None) -> dict:
     """Test a :class:`~svddlib.reproduce.paper.Claim` on a table of our means (rows x columns,
     as :func:`means` returns; a comparison with a missing cell is not testable).
 
-    Rule: "replicates" when at least the claim's fraction (``QUANTIFIERS``: all = every one,
-    majority = more than half) of the testable comparisons hold on our means; "does not
-    replicate" otherwise; "cannot be tested in this mode" when no comparison is testable (e.g.
-    the Fig. 2 'no pooling' Deep SVDD rows outside paper mode). Returns a dict with
-    ``verdict``, ``n_tested``, ``n_hold``, ``fraction``, ``needed`` and the claim's quote.
+    A comparison is *inconclusive* when its two sides differ by no more than its noise band
+    (``NOISE_Z`` standard errors of the difference, from ``noise_table`` as :func:`noise`
+    returns; no band without it) or when every cell of it lies within ``chance_margin``
+    points of chance (not checked when None); otherwise it holds or fails. Comparisons that
+    differ only in columns ``duplicates`` maps together (:func:`duplicate_columns`) count once.
+
+    Rule, with q the claim's quantifier (``QUANTIFIERS``) and n the testable comparisons:
+    "replicates" when the holding ones reach q even if every inconclusive one failed; "does
+    not replicate" when they stay below q even if every inconclusive one held;
+    "inconclusive" in between (too few conclusive comparisons to decide); "cannot be tested
+    in this mode" when n = 0. Returns a dict with ``verdict``, ``n_tested``, ``n_hold``,
+    ``n_fail``, ``n_inconclusive`` (of which ``n_near_chance`` near chance), ``n_merged``
+    (duplicates counted once), ``fraction``, ``needed`` and the claim's quote.
     """
     from .paper import QUANTIFIERS
 
-    cells = {(r, c): float(v) for r, row in mean_table.iterrows() for c, v in row.items()}
-    results = []
-    for lhs, rhs in claim.comparisons:
-        a, b = _side(lhs, cells), _side(rhs, cells)
-        if a == a and b == b:
-            results.append(a > b)
+    cells, noise_cells = _table_cells(mean_table), _table_cells(noise_table)
+    raw = [_compare(lhs, rhs, cells, noise_cells, chance_margin)
+           for lhs, rhs in claim.comparisons]
+    merged = _merge_duplicates(claim, raw, duplicates)
+    undecided = [m["chance"] or (m["band"] > 0 and abs(m["diff"]) <= m["band"]) for m in merged]
+    n = len(merged)
+    n_hold = sum(m["diff"] > 0 and not u for m, u in zip(merged, undecided))
+    n_undecided = int(sum(undecided))
     needed = QUANTIFIERS[claim.quantifier]
-    n_hold = int(sum(results))
-    fraction = n_hold / len(results) if results else math.nan
-    if not results:
+    fraction = n_hold / n if n else math.nan
+    if not n:
         word = VERDICTS[2]
+    elif fraction >= needed - 1e-12:
+        word = VERDICTS[0]
+    elif (n_hold + n_undecided) / n < needed - 1e-12:
+        word = VERDICTS[1]
     else:
-        word = VERDICTS[0] if fraction >= needed - 1e-12 else VERDICTS[1]
+        word = VERDICTS[3]
     return {"artefact": claim.artefact, "claim": claim.name, "quote": claim.quote,
-            "quantifier": claim.quantifier, "n_tested": len(results), "n_hold": n_hold,
+            "quantifier": claim.quantifier, "n_tested": n, "n_hold": int(n_hold),
+            "n_fail": n - int(n_hold) - n_undecided, "n_inconclusive": n_undecided,
+            "n_near_chance": sum(m["chance"] for m in merged),
+            "n_merged": sum(r is not None for r in raw) - n,
             "n_comparisons": len(claim.comparisons), "fraction": fraction, "needed": needed,
             "verdict": word}
+
+
+def verdict_on_runs(claim, runs, spec, mode: str) -> dict:
+    """:func:`verdict_claim` on a runs frame with every rule on: the cells' noise bands, the
+    chance margin :data:`CHANCE_MARGIN` and the duplicated columns of ``mode``."""
+    stats = cell_stats(runs, spec)
+    return verdict_claim(claim, _pivot(stats, spec, "mean"), _pivot(stats, spec, "noise"),
+                         duplicate_columns(spec, mode), chance_margin=CHANCE_MARGIN)
+
+
+def verdict_for_mode(claim, ours: dict, mode: str, imagenet_weights: bool) -> tuple:
+    """(verdict, why untestable) of a finding in ``mode``, given ``ours`` from
+    :func:`verdict_on_runs`: "cannot be tested in this mode" in smoke mode (it checks the
+    pipeline only), for a finding about CNN features without ImageNet weights
+    (:func:`~svddlib.reproduce.paper.needs_imagenet`), or when no comparison has its cells;
+    otherwise ``ours['verdict']`` and an empty reason."""
+    from .paper import needs_imagenet
+
+    if mode == "smoke":
+        return VERDICTS[2], "smoke mode checks the pipeline only"
+    if needs_imagenet(claim) and not imagenet_weights:
+        return VERDICTS[2], ("compares CNN features: random weights here, no ImageNet weights "
+                             "offline")
+    if ours["n_tested"] == 0:
+        return VERDICTS[2], "none of its cells is run in this mode"
+    return ours["verdict"], ""
+
+
+def cells_near_chance(claim, table, margin: float = CHANCE_MARGIN) -> tuple:
+    """(near, total): how many of the distinct cells a claim compares that have a value in
+    ``table`` (rows x columns of means) lie within ``margin`` points of chance."""
+    cells = {(r, c) for lhs, rhs in claim.comparisons for _, r, c in lhs + rhs}
+    values = [table.loc[r, c] for r, c in cells
+              if r in table.index and c in table.columns and table.loc[r, c] == table.loc[r, c]]
+    return int(sum(bool(near_chance(v, margin)) for v in values)), len(values)
+
+
+def seeds_holding(claim, runs, spec, mode: str, seeds) -> tuple:
+    """(n, len(seeds)): in how many seeds the claim "replicates" on that seed's runs alone
+    (:func:`verdict_on_runs`), a measure of how fragile a verdict is."""
+    held = sum(verdict_on_runs(claim, runs[runs["seed"] == s], spec, mode)["verdict"]
+               == VERDICTS[0] for s in seeds)
+    return int(held), len(list(seeds))
+
+
+def side_by_side(comp, spec, digits: int = 1):
+    """A :func:`comparison` frame in the paper's layout: per column, ours, ours std, paper and
+    the difference (named as in ``comp``: 'diff' or 'stand-in diff'), rounded."""
+    import pandas as pd
+
+    diff = "diff" if "diff" in comp.columns else diff_column("teach")
+    parts = ["ours_mean", "ours_std", "paper_mean", diff]
+    columns = [c for c in spec.columns if c in set(comp["column"])]
+    wide = comp.set_index(["row", "column"])[parts].unstack("column").swaplevel(axis=1)
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([columns, parts]))
+    wide = wide.reindex([r for r in spec.rows if r in set(comp["row"])])
+    return wide.rename(columns={"ours_mean": "ours", "ours_std": "ours std",
+                                "paper_mean": "paper"}, level=1).round(digits)

@@ -18,7 +18,8 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["paper_table", "paper_claims", "Claim", "CLAIMS", "QUANTIFIERS"]
+__all__ = ["paper_table", "paper_means", "paper_claims", "needs_imagenet", "Claim", "CLAIMS",
+           "QUANTIFIERS"]
 
 #: How many of a claim's comparisons must hold: the word of the paper -> minimal fraction.
 QUANTIFIERS = {"all": 1.0, "majority": 0.5 + 1e-9, "half": 0.5}
@@ -43,6 +44,16 @@ def paper_table(name: str):
     return frame[frame["artefact"] == name].drop(columns="artefact").reset_index(drop=True)
 
 
+def paper_means(name: str):
+    """The paper's means of artefact ``name`` in its layout (rows x columns), None when it
+    prints no numbers; Fig. 1's top row ('head') is Table V, its bottom row is not printed."""
+    tidy = paper_table("table5" if name == "fig1" else name)
+    if name == "fig1":
+        tidy = tidy.assign(row=tidy["row"].str.replace("soft-boundary | ", "head | ",
+                                                       regex=False))
+    return tidy.pivot(index="row", columns="column", values="mean") if len(tidy) else None
+
+
 # ------------------------------------------------------------------------------------ claims
 @dataclass(frozen=True)
 class Claim:
@@ -59,6 +70,12 @@ class Claim:
     quantifier: str     # 'all' | 'majority' | 'half'
     comparisons: tuple
     note: str = ""
+
+
+def needs_imagenet(claim: Claim) -> bool:
+    """True when the finding is about CNN-feature rows: one is on the winning side of a
+    comparison (such rows need ImageNet-pretrained ResNet-18 features)."""
+    return any("CNN feat." in row for lhs, _ in claim.comparisons for _, row, _ in lhs)
 
 
 def _cell(row, column, weight=1.0):

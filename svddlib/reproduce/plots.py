@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ..plotting import auc_limits, chance_line
 from . import aggregate
 from .specs import FIG2_LETTERS, LR_LABELS, get_spec
 
@@ -58,7 +59,8 @@ def plot_comparison(result, ax=None, spec=None, mode: str | None = None, metric=
     ax.set_yticks(y)
     ax.set_yticklabels([f"{r}  |  {c}" for r, c in zip(comp["row"], comp["column"])],
                        fontsize="x-small")
-    ax.axvline(50, color="grey", lw=0.8, ls=":")
+    chance_line(ax, 50, axis="x")
+    auc_limits(ax, comp[["ours_mean", "paper_mean"]].to_numpy(float), axis="x")
     ax.set_xlabel("test AUC (%)")
     where = f" ({mode} mode)" if mode else ""
     ax.set_title(f"{spec.name}: ours{where} vs the paper")
@@ -105,6 +107,8 @@ def plot_fig1(result, axes=None, spec=None, metric=None):
                 s = np.sqrt(std.loc[row, cols].fillna(0).to_numpy(float) ** 2 + base_s ** 2)
                 ax.errorbar(x, m, yerr=s, marker="o", capsize=2, label=variant)
             ax.axhline(0, color="grey", lw=0.8)
+            ax.annotate("= D. SVDD", (0.01, 0), xycoords=("axes fraction", "data"),
+                        va="bottom", fontsize="x-small", color="0.35")
             ax.set_xscale("log")
             scope_text = "lr of g; body 10x lower" if scope == "head" else "same lr in all layers"
             ax.set_title(f"{setting}\n({scope_text})", fontsize="small")
@@ -148,7 +152,7 @@ def plot_fig2(result, axes=None, spec=None):
         ax.set_xticks(x)
         ax.set_xticklabels(letters[:len(methods)])
         ax.set_title(column, fontsize="small")
-        ax.axhline(50, color="grey", lw=0.8, ls=":")
+        chance_line(ax, 50)
     axes[0].set_ylabel("test AUC (%)")
     axes[0].legend(fontsize="x-small", loc="lower left")
     fig = axes[0].figure

@@ -403,7 +403,7 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
     compare executors bit for bit. ``execute(run, folder) -> metrics`` and
     ``cache_config(run) -> dict`` default to :mod:`svddlib.reproduce.execute`.
     """
-    from tqdm.auto import tqdm
+    from ..progress import tqdm
 
     from ..modes import resolve_mode
     from ..paths import results_root
