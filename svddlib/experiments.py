@@ -13,10 +13,11 @@ The model variants of the paper's tables are in :data:`VARIANTS`.
 from __future__ import annotations
 
 import shutil
+import zipfile
 
 import numpy as np
 
-from .cache import load_or_run, run_dir
+from .cache import load_or_run, move_aside, read_entry, run_dir
 
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
            "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots",
@@ -34,6 +35,9 @@ _SETUPS = ("one_vs_all", "image_alteration", "semi_supervised")
 #: Seconds of training between two checkpoint writes of a run (a paper-mode ResNet-18
 #: checkpoint is about 210 MB and took 0.46 s to write on the project's machine).
 CHECKPOINT_EVERY_S = 30.0
+#: Files a cached :func:`run_deep_svdd` entry must hold (else it is moved aside and retrained):
+#: ``model.pt`` as torch writes it, a zip archive (a truncated one has no central directory).
+_MODEL_FILES = {"model.pt": zipfile.is_zipfile}
 
 
 def variant_spec(variant: str) -> dict:
@@ -167,7 +171,7 @@ def run_deep_svdd(name: str, mode: str, data_spec: dict, net_spec: dict, train_c
         return _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs,
                                     preprocessing, keep_scores, checkpoints)
 
-    summary = load_or_run(name, mode, config, run, force=force)
+    summary = load_or_run(name, mode, config, run, force=force, required=_MODEL_FILES)
     shutil.rmtree(checkpoints, ignore_errors=True)
     return summary
 
@@ -186,10 +190,10 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
     :class:`~svddlib.training.TrainResult` in eval mode: ``.score(x)`` gives anomaly scores.
 
     The weights are read with ``torch.load(weights_only=True)`` (no code from the file runs).
-    A FileNotFoundError says so when the run is not in the cache.
+    A FileNotFoundError says so when the run is not in the cache; an entry whose ``model.pt``
+    is missing or unreadable is moved aside first, so that the same :func:`run_deep_svdd` call
+    the message names retrains it.
     """
-    import json
-
     import torch
 
     from .models import build_model
@@ -198,11 +202,15 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
     config = _run_config(data_spec, net_spec, train_cfg, pretrain_epochs, preprocessing,
                          keep_scores)
     folder = run_dir(name, mode, config)
-    if not (folder / "metrics.json").exists() or not (folder / "model.pt").exists():
-        raise FileNotFoundError(f"no cached run with this configuration in {folder}; "
-                                "run run_deep_svdd with the same arguments first")
-    saved = torch.load(folder / "model.pt", map_location=device, weights_only=True)
-    summary = json.loads((folder / "metrics.json").read_text())
+    summary, saved = read_entry(folder, _MODEL_FILES), None
+    try:
+        if summary is not None:
+            saved = torch.load(folder / "model.pt", map_location=device, weights_only=True)
+    except Exception as err:  # a damaged file that still looks like a zip archive
+        move_aside(folder, f"model.pt cannot be loaded ({type(err).__name__})")
+    if summary is None or saved is None:
+        raise FileNotFoundError(f"no complete cached run with this configuration in {folder}; "
+                                "run run_deep_svdd with the same arguments to train it")
     net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
     model = build_model(net_spec.get("network", "lenet-mnist"), **net_kwargs)
     model.load_state_dict(saved["model"])
