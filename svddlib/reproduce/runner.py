@@ -332,11 +332,42 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+async def _identity(address: str):
+    """Ask the Dask server at ``address`` who it is (one round trip on a fresh comm)."""
+    from distributed.comm import connect
+
+    comm = await connect(address)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def _probe_scheduler(address: str, timeout: float) -> None:
+    """Raise TimeoutError / OSError unless a Dask server at ``address`` answers within
+    ``timeout`` s. ``distributed.Client(timeout=...)`` alone waits for minutes on a port that
+    accepts connections and never answers; here the whole exchange is bounded. Runs its own
+    event loop in a thread, so it works inside Jupyter (which has a loop running) too."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def bounded():
+        return await asyncio.wait_for(_identity(address), timeout)
+
+    with ThreadPoolExecutor(1) as pool:
+        reply = pool.submit(asyncio.run, bounded()).result()
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise OSError(f"not a Dask scheduler (it answered {str(reply)[:60]!r})")
+
+
 def connect_scheduler(address: str, timeout: float = CONNECT_TIMEOUT):
-    """A ``distributed.Client`` on ``address``; a clear ValueError when it cannot be reached."""
+    """A ``distributed.Client`` on ``address``; a clear ValueError when no Dask scheduler
+    answers there within ``timeout`` seconds (whatever the other end does)."""
     from distributed import Client
 
     try:
+        _probe_scheduler(address, timeout)
         return Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as err:
         raise ValueError(f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s "
