@@ -209,7 +209,7 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
     except Exception as err:  # a damaged file that still looks like a zip archive
         move_aside(folder, f"model.pt cannot be loaded ({type(err).__name__})")
     if summary is None or saved is None:
-        raise FileNotFoundError(f"no complete cached run with this configuration in {folder}; "
+        raise FileNotFoundError(f"no cached run with this configuration in {folder}; "
                                 "run run_deep_svdd with the same arguments to train it")
     net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
     model = build_model(net_spec.get("network", "lenet-mnist"), **net_kwargs)
