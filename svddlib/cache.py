@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import platform
+import secrets
 import shutil
 import tempfile
 import time
@@ -108,13 +109,15 @@ def run_dir(name: str, mode: str, config: dict) -> Path:
     return results_root() / name / mode / config_hash(config)
 
 
-def move_aside(path, reason: str) -> Path:
-    """Move a corrupt entry or file to ``<its folder>/corrupt/<name>.<UTC time>`` with a
-    one-line :class:`CorruptEntryWarning` naming both paths; returns the new path."""
+def move_aside(path, reason: str, into=None, name: str | None = None) -> Path:
+    """Move a corrupt entry or file to ``<into>/<name>.<UTC time>.<random>`` (default: the folder
+    ``corrupt/`` beside it, its own name) with a one-line :class:`CorruptEntryWarning` naming
+    both paths; returns the new path."""
     path = Path(path)
-    target = path.parent / "corrupt"
-    target.mkdir(exist_ok=True)
-    dest = target / f"{path.name}.{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}.{os.getpid()}"
+    target = Path(into) if into is not None else path.parent / "corrupt"
+    target.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime('%Y%m%dT%H%M%S', time.gmtime())
+    dest = target / f"{name or path.name}.{stamp}.{secrets.token_hex(3)}"
     try:
         os.replace(path, dest)
     except FileNotFoundError:  # another process moved it first

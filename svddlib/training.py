@@ -592,14 +592,16 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
 
 
 def _load_checkpoint(path: Path, device):
-    """The checkpoint at ``path``, or None (it is moved aside with a warning naming it) when it
-    cannot be read as weights: training then starts from epoch 0."""
+    """The checkpoint at ``path``, or None when it cannot be read as weights: it is then moved
+    to ``corrupt/`` beside its folder (which a finished run removes) with a warning naming it,
+    and training starts from epoch 0."""
     from .cache import move_aside
 
     try:
         return torch.load(path, map_location=device, weights_only=True)
     except Exception as err:  # garbage, truncated, or not a weights-only file
-        move_aside(path, f"unreadable checkpoint ({type(err).__name__})")
+        move_aside(path, f"unreadable checkpoint ({type(err).__name__})",
+                   into=path.parent.parent / "corrupt", name=f"{path.parent.name}-{path.name}")
         return None
 
 
