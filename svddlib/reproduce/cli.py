@@ -99,9 +99,31 @@ def _report(result) -> None:
     print(f"figure: {save_figure(fig, f'{result.artefact}_{result.mode}', SimpleNamespace(notebook='reproduce'))}")
 
 
+def _one_line_cache_warnings() -> None:
+    """Print a :class:`~svddlib.cache.CorruptEntryWarning` as one line, ``warning: ...``
+    (not Python's two-line form with the source line); other warnings as usual."""
+    import warnings
+
+    from ..cache import CorruptEntryWarning
+
+    show = warnings.showwarning
+    if getattr(show, "one_line_cache_warnings", False):  # already installed
+        return
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, CorruptEntryWarning):
+            print(f"warning: {message}", file=file or sys.stderr)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    showwarning.one_line_cache_warnings = True
+    warnings.showwarning = showwarning
+
+
 def _cli(argv=None) -> int:
     from ..modes import resolve_mode
 
+    _one_line_cache_warnings()
     args = _parser().parse_args(argv)
     mode = resolve_mode(args.mode)
     check_seeds(args.seeds)
