@@ -32,7 +32,8 @@ def results(tmp_path, monkeypatch):
     root = tmp_path / "results"
     monkeypatch.setenv("SVDD_RESULTS_ROOT", str(root))
     monkeypatch.setenv("TOY_COUNTER", str(tmp_path / "counter.jsonl"))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("PYTHONPATH",
+                       os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]))
     return root
 
 

@@ -1,5 +1,6 @@
 """Safe persistence: checkpoints and cached models load with weights_only=True; a tampered
-file is refused (moved aside, never run); a DeepSVDD survives a joblib round trip with identical scores."""
+file is refused (moved aside, never run); a DeepSVDD survives a joblib round trip with
+identical scores."""
 import joblib
 import numpy as np
 import pytest

@@ -8,6 +8,12 @@ run shared by two tables is trained once. Cached runs are found before anything 
 are never shipped to a worker. A run that raises is recorded as ``failed`` with its error; the
 sweep goes on and nothing is cached for it (the tables show the cell as missing).
 
+Faults: each run is computed under its cache entry's lock, so concurrent sweeps on one results
+folder train it once; a corrupt entry or checkpoint is moved aside with a warning and
+recomputed (:mod:`svddlib.cache`); pool workers stop when the sweep's process dies
+(:func:`stop_with_parent`), and work folders that a killed sweep left are removed when the next
+one starts (:func:`remove_stale_work_folders`).
+
 Executors: ``"sequential"`` (default), ``"process"`` (a spawn-context process pool of
 ``n_workers``, each limited to cores / n_workers torch threads), ``"dask"`` (a
 ``distributed.Client`` on ``scheduler``, or a local cluster of ``n_workers`` processes when no
@@ -28,7 +34,7 @@ from typing import Callable
 
 __all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "check_seeds",
            "check_datasets", "check_pretrained_weights", "connect_scheduler",
-           "local_cluster_client"]
+           "local_cluster_client", "stop_with_parent", "remove_stale_work_folders"]
 
 EXECUTORS = ("sequential", "process", "dask")
 #: The cache name of every reproduce run: ``<results>/reproduce/<mode>/<hash>/``.
