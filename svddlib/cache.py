@@ -142,13 +142,17 @@ def _entry_problem(folder: Path, required) -> str | None:
     return None
 
 
-def read_entry(folder, required: dict | None = None, repair: bool = True) -> dict | None:
+def read_entry(folder, required: dict | None = None, on_problem: str = "move") -> dict | None:
     """The metrics of the cache entry ``folder``, or None when it is absent or incomplete.
 
     ``required``: file name -> None or ``check(path) -> bool``; an entry missing one of these
-    (or failing its check) is incomplete. An incomplete or corrupt entry is moved aside
-    (:func:`move_aside`) when ``repair``, else only warned about; either way None is returned.
+    (or failing its check) is incomplete. An incomplete or corrupt entry is, by
+    ``on_problem``: ``"move"``d aside (:func:`move_aside`; do this holding the entry's lock,
+    :func:`entry_lock`, so that a fresh entry another process just wrote is never moved),
+    ``"warn"``ed about, or ``"ignore"``d; None is returned either way.
     """
+    if on_problem not in ("move", "warn", "ignore"):
+        raise ValueError(f"on_problem must be 'move', 'warn' or 'ignore', got {on_problem!r}")
     folder = Path(folder)
     if not folder.is_dir():
         return None
@@ -156,9 +160,9 @@ def read_entry(folder, required: dict | None = None, repair: bool = True) -> dic
         "metrics.json is missing"
     if problem is None:
         return json.loads((folder / "metrics.json").read_text())
-    if repair:
+    if on_problem == "move":
         move_aside(folder, problem)
-    else:
+    elif on_problem == "warn":
         warnings.warn(f"{folder}: {problem}; it will be recomputed", CorruptEntryWarning,
                       stacklevel=2)
     return None
@@ -209,12 +213,12 @@ def load_or_run(name: str, mode: str, config: dict, run: Callable[[Path], dict],
     Concurrent calls for one entry compute it once (the others wait and load it).
     """
     final = run_dir(name, mode, config)
-    if not force and (cached := read_entry(final, required)) is not None:
+    if not force and (cached := read_entry(final, required, "ignore")) is not None:
         return cached
     final.parent.mkdir(parents=True, exist_ok=True)
     with entry_lock(final):
         if not force and (cached := read_entry(final, required)) is not None:
-            return cached  # another process computed it while we waited
+            return cached  # another process computed it while we waited (or it was complete)
         for stale in final.parent.glob(f".{final.name}.*"):  # we hold the lock: left by a kill
             shutil.rmtree(stale, ignore_errors=True)
         work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))

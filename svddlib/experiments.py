@@ -17,7 +17,7 @@ import zipfile
 
 import numpy as np
 
-from .cache import load_or_run, move_aside, read_entry, run_dir
+from .cache import entry_lock, load_or_run, move_aside, read_entry, run_dir
 
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
            "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots",
@@ -194,20 +194,17 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
     is missing or unreadable is moved aside first, so that the same :func:`run_deep_svdd` call
     the message names retrains it.
     """
-    import torch
-
     from .models import build_model
     from .training import TrainConfig, TrainResult
 
     config = _run_config(data_spec, net_spec, train_cfg, pretrain_epochs, preprocessing,
                          keep_scores)
     folder = run_dir(name, mode, config)
-    summary, saved = read_entry(folder, _MODEL_FILES), None
-    try:
-        if summary is not None:
-            saved = torch.load(folder / "model.pt", map_location=device, weights_only=True)
-    except Exception as err:  # a damaged file that still looks like a zip archive
-        move_aside(folder, f"model.pt cannot be loaded ({type(err).__name__})")
+    summary = saved = None
+    if folder.exists():
+        with entry_lock(folder):  # waits for a run in progress; repairs under the lock
+            summary = read_entry(folder, _MODEL_FILES)
+            saved = None if summary is None else _load_weights(folder, device)
     if summary is None or saved is None:
         raise FileNotFoundError(f"no cached run with this configuration in {folder}; "
                                 "run run_deep_svdd with the same arguments to train it")
@@ -219,6 +216,18 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
     return TrainResult(model=model, center=saved["center"].to(device), radius=saved["radius"],
                        history=summary["history"], config=TrainConfig(**summary["config"]),
                        **{k: summary[k] for k in keys})
+
+
+def _load_weights(folder, device):
+    """``model.pt`` of a cache entry (weights only), or None when it cannot be loaded: the
+    entry is then moved aside (with a warning) so that the next run retrains it."""
+    import torch
+
+    try:
+        return torch.load(folder / "model.pt", map_location=device, weights_only=True)
+    except Exception as err:  # a damaged file that still looks like a zip archive
+        move_aside(folder, f"model.pt cannot be loaded ({type(err).__name__})")
+        return None
 
 
 def run_variants(name: str, mode: str, variants: dict, data_spec: dict, net_spec: dict,

@@ -113,12 +113,13 @@ def _plan(spec, mode, seeds, data_root, overrides, cache_config) -> _Planned:
     return _Planned(runs, configs, keys, unique)
 
 
-def _cached_metrics(mode: str, config: dict, repair: bool = True) -> dict | None:
-    """The cached metrics of a run, or None; a corrupt entry is moved aside with a warning
-    naming it (``repair``; else only the warning: a dry run changes nothing)."""
+def _cached_metrics(mode: str, config: dict, on_problem: str = "ignore") -> dict | None:
+    """The cached metrics of a run, or None. A corrupt entry is by default passed over here
+    (the run's :func:`~svddlib.cache.load_or_run` moves it aside under the entry's lock, with
+    a warning); ``on_problem="warn"``: only a warning (a dry run changes nothing)."""
     from ..cache import read_entry, run_dir
 
-    return read_entry(run_dir(CACHE_NAME, mode, config), repair=repair)
+    return read_entry(run_dir(CACHE_NAME, mode, config), on_problem=on_problem)
 
 
 def remove_stale_work_folders(mode: str) -> None:
@@ -145,7 +146,7 @@ def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=Non
     spec = _spec(artefact)
     _, cache_config = _default_functions(lambda run, folder=None: {}, cache_config)
     plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
-    cached = {k: _cached_metrics(mode, cfg, repair=False) is not None
+    cached = {k: _cached_metrics(mode, cfg, "warn") is not None
               for k, (cfg, _) in plan.unique.items()}
     return pd.DataFrame([{**{k: run.get(k) for k in _LABELS}, "kind": run.get("kind"),
                           "config_hash": key, "cached": cached[key]}
