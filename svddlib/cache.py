@@ -127,19 +127,22 @@ def move_aside(path, reason: str, into=None, name: str | None = None) -> Path:
     return dest
 
 
-def _entry_problem(folder: Path, required) -> str | None:
+def _read_metrics(folder: Path, required) -> tuple[dict | None, str | None]:
+    """``(metrics, None)`` of a complete entry, else ``(None, what is wrong)``."""
     try:
         metrics = json.loads((folder / "metrics.json").read_text())
+    except FileNotFoundError:
+        return None, "metrics.json is missing"
     except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
-        return f"unreadable metrics.json ({type(err).__name__}: {str(err).splitlines()[0]})"
+        return None, f"unreadable metrics.json ({type(err).__name__}: {str(err).splitlines()[0]})"
     if not isinstance(metrics, dict):
-        return f"metrics.json holds a {type(metrics).__name__}, not a dict"
+        return None, f"metrics.json holds a {type(metrics).__name__}, not a dict"
     for name, valid in (required or {}).items():
         if not (folder / name).is_file():
-            return f"{name} is missing"
+            return None, f"{name} is missing"
         if valid is not None and not valid(folder / name):
-            return f"{name} is corrupt"
-    return None
+            return None, f"{name} is corrupt"
+    return metrics, None
 
 
 def read_entry(folder, required: dict | None = None, on_problem: str = "move") -> dict | None:
@@ -156,10 +159,9 @@ def read_entry(folder, required: dict | None = None, on_problem: str = "move") -
     folder = Path(folder)
     if not folder.is_dir():
         return None
-    problem = _entry_problem(folder, required) if (folder / "metrics.json").exists() else \
-        "metrics.json is missing"
+    metrics, problem = _read_metrics(folder, required)
     if problem is None:
-        return json.loads((folder / "metrics.json").read_text())
+        return metrics
     if on_problem == "move":
         move_aside(folder, problem)
     elif on_problem == "warn":
@@ -234,7 +236,7 @@ def load_or_run(name: str, mode: str, config: dict, run: Callable[[Path], dict],
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
-    return json.loads((final / "metrics.json").read_text())
+        return json.loads((final / "metrics.json").read_text())
 
 
 def save_summary(cfg, metrics: dict) -> Path:
