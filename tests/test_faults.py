@@ -261,6 +261,9 @@ def test_work_folders_of_a_killed_sweep_are_removed_at_the_next_start(results, t
 
 # ------------------------------------------------------------------ 5. a silent Dask address
 def test_a_port_that_accepts_but_never_answers_fails_within_the_timeout():
+    pytest.importorskip("distributed")
+    import distributed.comm  # noqa: F401  (imported before the clock starts)
+
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen(8)  # the kernel accepts connections; nobody ever answers
