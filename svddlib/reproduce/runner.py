@@ -520,7 +520,6 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
     from tqdm.auto import tqdm
 
     from ..modes import resolve_mode
-    from ..paths import results_root
 
     mode = resolve_mode(mode)
     spec = _spec(artefact)
@@ -529,16 +528,7 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
     if mode == "paper":  # before anything runs, not as one failed run per cell
         check_datasets(plan.runs, data_root)
     remove_stale_work_folders(mode)
-    outcomes, tasks = {}, []
-    for key, (cfg, run) in plan.unique.items():
-        cached = None if force else _cached_metrics(mode, cfg)
-        if cached is not None:
-            outcomes[key] = {"status": "cached", "metrics": cached, "error": None, "seconds": 0.0}
-        else:
-            tasks.append({"key": key, "mode": mode, "config": cfg, "run": run,
-                          "execute": execute, "force": force,
-                          "results_root": str(results_root()),
-                          "data_root": None if data_root is None else str(data_root)})
+    outcomes, tasks = _cached_and_tasks(plan, mode, execute, force, data_root)
     if mode == "paper" and tasks:  # up front, not as random-weight runs with a warning
         check_pretrained_weights([task["run"] for task in tasks])
     counts = {"trained": 0, "cached": len(outcomes), "failed": 0}
@@ -565,6 +555,23 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
         bar.close()
     return SweepResult(spec, mode, _runs_frame(spec, plan, outcomes),
                        {k: v["metrics"] for k, v in outcomes.items()})
+
+
+def _cached_and_tasks(plan: _Planned, mode: str, execute, force: bool, data_root):
+    """The outcomes of the cached runs (config hash -> outcome) and the tasks of the others."""
+    from ..paths import results_root
+
+    outcomes, tasks = {}, []
+    for key, (cfg, run) in plan.unique.items():
+        cached = None if force else _cached_metrics(mode, cfg)
+        if cached is not None:
+            outcomes[key] = {"status": "cached", "metrics": cached, "error": None, "seconds": 0.0}
+        else:
+            tasks.append({"key": key, "mode": mode, "config": cfg, "run": run,
+                          "execute": execute, "force": force,
+                          "results_root": str(results_root()),
+                          "data_root": None if data_root is None else str(data_root)})
+    return outcomes, tasks
 
 
 def _store_locally(mode: str, config: dict, metrics: dict) -> dict:
