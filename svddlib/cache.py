@@ -5,6 +5,14 @@ configuration), ``metrics.json`` (what the run returned), ``versions.json`` (lib
 and whatever the run itself wrote there (weights, histories). A run first writes into a
 temporary sibling folder which is renamed into place only when it finished, so an interrupted
 run never leaves a half-written entry that a later call would load.
+
+Faults: a run is computed under a per-entry lock (``<hash>.lock``, :mod:`filelock`), so
+concurrent sweeps on one results folder (processes on one machine, or workers on a shared file
+system that supports ``flock``) compute each entry once; the waiting one loads the result. An
+entry whose ``metrics.json`` is empty, truncated or not a dict (or that lacks a file its caller
+requires) is moved aside to ``<results>/<name>/<mode>/corrupt/`` with a one-line warning naming
+it, and recomputed. Work folders left by a killed process are removed the next time a run of
+the same entry starts (:func:`remove_stale_work`).
 """
 from __future__ import annotations
 
@@ -12,8 +20,11 @@ import hashlib
 import json
 import os
 import platform
+import secrets
 import shutil
 import tempfile
+import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,8 +32,13 @@ from .paths import results_root
 
 __all__ = [
     "config_hash", "atomic_write_json", "atomic_torch_save", "load_or_run", "run_dir",
-    "library_versions", "save_summary",
+    "library_versions", "save_summary", "CorruptEntryWarning", "move_aside", "read_entry",
+    "entry_lock", "remove_stale_work",
 ]
+
+
+class CorruptEntryWarning(UserWarning):
+    """A cache entry or checkpoint could not be read; it was moved aside and is recomputed."""
 
 
 def _jsonable(obj: Any) -> Any:
@@ -93,33 +109,134 @@ def run_dir(name: str, mode: str, config: dict) -> Path:
     return results_root() / name / mode / config_hash(config)
 
 
+def move_aside(path, reason: str, into=None, name: str | None = None) -> Path:
+    """Move a corrupt entry or file to ``<into>/<name>.<UTC time>.<random>`` (default: the folder
+    ``corrupt/`` beside it, its own name) with a one-line :class:`CorruptEntryWarning` naming
+    both paths; returns the new path."""
+    path = Path(path)
+    target = Path(into) if into is not None else path.parent / "corrupt"
+    target.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime('%Y%m%dT%H%M%S', time.gmtime())
+    dest = target / f"{name or path.name}.{stamp}.{secrets.token_hex(3)}"
+    try:
+        os.replace(path, dest)
+    except FileNotFoundError:  # another process moved it first
+        return dest
+    warnings.warn(f"{path}: {reason}; moved aside to {dest} and recomputed",
+                  CorruptEntryWarning, stacklevel=2)
+    return dest
+
+
+def _read_metrics(folder: Path, required) -> tuple[dict | None, str | None]:
+    """``(metrics, None)`` of a complete entry, else ``(None, what is wrong)``."""
+    try:
+        metrics = json.loads((folder / "metrics.json").read_text())
+    except FileNotFoundError:
+        return None, "metrics.json is missing"
+    except (ValueError, UnicodeDecodeError) as err:  # JSONDecodeError is a ValueError
+        return None, f"unreadable metrics.json ({type(err).__name__}: {str(err).splitlines()[0]})"
+    if not isinstance(metrics, dict):
+        return None, f"metrics.json holds a {type(metrics).__name__}, not a dict"
+    for name, valid in (required or {}).items():
+        if not (folder / name).is_file():
+            return None, f"{name} is missing"
+        if valid is not None and not valid(folder / name):
+            return None, f"{name} is corrupt"
+    return metrics, None
+
+
+def read_entry(folder, required: dict | None = None, on_problem: str = "move") -> dict | None:
+    """The metrics of the cache entry ``folder``, or None when it is absent or incomplete.
+
+    ``required``: file name -> None or ``check(path) -> bool``; an entry missing one of these
+    (or failing its check) is incomplete. An incomplete or corrupt entry is, by
+    ``on_problem``: ``"move"``d aside (:func:`move_aside`; do this holding the entry's lock,
+    :func:`entry_lock`, so that a fresh entry another process just wrote is never moved),
+    ``"warn"``ed about, or ``"ignore"``d; None is returned either way.
+    """
+    if on_problem not in ("move", "warn", "ignore"):
+        raise ValueError(f"on_problem must be 'move', 'warn' or 'ignore', got {on_problem!r}")
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    metrics, problem = _read_metrics(folder, required)
+    if problem is None:
+        return metrics
+    if on_problem == "move":
+        move_aside(folder, problem)
+    elif on_problem == "warn":
+        warnings.warn(f"{folder}: {problem}; it will be recomputed", CorruptEntryWarning,
+                      stacklevel=2)
+    return None
+
+
+def entry_lock(final: Path):
+    """The inter-process lock of the cache entry ``final`` (a ``<hash>.lock`` file beside it)."""
+    from filelock import FileLock
+
+    return FileLock(str(final) + ".lock")
+
+
+def remove_stale_work(final: Path) -> None:
+    """Remove the work folders ``.<hash>.*`` of entry ``final`` that no process is using (the
+    entry's lock is free), e.g. after a SIGKILL. Never waits for a lock that is held."""
+    from filelock import Timeout
+
+    final = Path(final)
+    stale = [p for p in final.parent.glob(f".{final.name}.*") if p.is_dir()]
+    if not stale:
+        return
+    try:
+        with entry_lock(final).acquire(timeout=0):
+            for path in stale:
+                shutil.rmtree(path, ignore_errors=True)
+    except Timeout:  # a live run holds it: its work folder is not stale
+        pass
+
+
+def _install(work: Path, final: Path) -> None:
+    """Put the finished work folder in place of ``final`` (held under the entry's lock)."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(work, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def load_or_run(name: str, mode: str, config: dict, run: Callable[[Path], dict],
-                force: bool = False) -> dict:
+                force: bool = False, required: dict | None = None) -> dict:
     """Return the cached metrics of ``config``, or call ``run(folder)`` and cache what it returns.
 
     ``run`` receives an empty folder where it may save weights or histories and must return a
     JSON-able dict of metrics. ``force=True`` recomputes and replaces the cached entry.
+    ``required``: files the entry must hold to count as complete (see :func:`read_entry`).
+    Concurrent calls for one entry compute it once (the others wait and load it).
     """
     final = run_dir(name, mode, config)
-    metrics_file = final / "metrics.json"
-    if metrics_file.exists() and not force:
-        return json.loads(metrics_file.read_text())
+    if not force and (cached := read_entry(final, required, "ignore")) is not None:
+        return cached
     final.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
-    try:
-        metrics = run(work)
-        if not isinstance(metrics, dict):
-            raise TypeError(f"run() must return a dict of metrics, got {type(metrics).__name__}")
-        atomic_write_json(work / "config.json", config)
-        atomic_write_json(work / "versions.json", library_versions())
-        atomic_write_json(work / "metrics.json", metrics)  # written last: marks completion
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(work, final)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    return json.loads(metrics_file.read_text())
+    with entry_lock(final):
+        if not force and (cached := read_entry(final, required)) is not None:
+            return cached  # another process computed it while we waited (or it was complete)
+        for stale in final.parent.glob(f".{final.name}.*"):  # we hold the lock: left by a kill
+            shutil.rmtree(stale, ignore_errors=True)
+        work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+        try:
+            metrics = run(work)
+            if not isinstance(metrics, dict):
+                raise TypeError(f"run() must return a dict of metrics, got "
+                                f"{type(metrics).__name__}")
+            atomic_write_json(work / "config.json", config)
+            atomic_write_json(work / "versions.json", library_versions())
+            atomic_write_json(work / "metrics.json", metrics)  # written last: marks completion
+            _install(work, final)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        return json.loads((final / "metrics.json").read_text())
 
 
 def save_summary(cfg, metrics: dict) -> Path:

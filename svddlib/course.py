@@ -258,6 +258,7 @@ def run_notebook(name: str, mode: str | None = None, parameters: dict | None = N
     if unknown:
         raise ValueError(f"unknown parameter(s) {unknown} for {name}; its parameters cell "
                          f"declares {sorted(declared_parameters(source))}")
+    check_parameter_types(name, mode, parameters)
     output_dir = Path(output_dir or results_root() / "executed" / mode)
     output_dir.mkdir(parents=True, exist_ok=True)
     target = output_dir / source.name
@@ -278,6 +279,29 @@ def run_notebook(name: str, mode: str | None = None, parameters: dict | None = N
         raise
     os.replace(running, target)
     return target
+
+
+#: Accepted value types per type of a parameter's preset (an int where a float is expected is
+#: fine; a bool is never taken for a number).
+_COMPATIBLE = {bool: (bool,), int: (int,), float: (int, float), str: (str,),
+               list: (list, tuple), tuple: (list, tuple), dict: (dict,)}
+
+
+def check_parameter_types(name: str, mode: str, parameters: dict) -> None:
+    """Raise a one-line ValueError naming the parameter when a value's type does not match
+    the type of its preset in ``mode`` (or of :data:`COMMON_PARAMETERS`), e.g. ``seed='abc'``
+    or ``lr='0.01'``; None (the preset) and parameters whose preset is None pass."""
+    presets = {**COMMON_PARAMETERS, **NOTEBOOKS[name].presets.get(mode, {})} \
+        if name in NOTEBOOKS else dict(COMMON_PARAMETERS)
+    for key, value in parameters.items():
+        expected = presets.get(key)
+        if value is None or expected is None or type(expected) not in _COMPATIBLE:
+            continue
+        allowed = _COMPATIBLE[type(expected)]
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+            raise ValueError(f"parameter {key!r} of {name} expects {type(expected).__name__} "
+                             f"(its {mode} preset is {expected!r}), got {value!r} "
+                             f"({type(value).__name__}); e.g. -p {key} {expected!r}")
 
 
 def _parse_value(text: str):
@@ -330,7 +354,7 @@ def _cli(argv=None) -> int:
 def main(argv=None) -> int:
     try:
         return _cli(argv)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, NotADirectoryError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

@@ -13,10 +13,11 @@ The model variants of the paper's tables are in :data:`VARIANTS`.
 from __future__ import annotations
 
 import shutil
+import zipfile
 
 import numpy as np
 
-from .cache import load_or_run, run_dir
+from .cache import entry_lock, load_or_run, move_aside, read_entry, run_dir
 
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
            "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots",
@@ -35,6 +36,9 @@ _SETUPS = ("one_vs_all", "image_alteration", "semi_supervised")
 #: Seconds of training between two checkpoint writes of a run (a paper-mode ResNet-18
 #: checkpoint is about 210 MB and took 0.46 s to write on the project's machine).
 CHECKPOINT_EVERY_S = 30.0
+#: Files a cached :func:`run_deep_svdd` entry must hold (else it is moved aside and retrained):
+#: ``model.pt`` as torch writes it, a zip archive (a truncated one has no central directory).
+_MODEL_FILES = {"model.pt": zipfile.is_zipfile}
 
 
 def variant_spec(variant: str) -> dict:
@@ -172,7 +176,7 @@ def run_deep_svdd(name: str, mode: str, data_spec: dict, net_spec: dict, train_c
         return _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs,
                                     preprocessing, keep_scores, checkpoints)
 
-    summary = load_or_run(name, mode, config, run, force=force)
+    summary = load_or_run(name, mode, config, run, force=force, required=_MODEL_FILES)
     shutil.rmtree(checkpoints, ignore_errors=True)
     return summary
 
@@ -191,23 +195,24 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
     :class:`~svddlib.training.TrainResult` in eval mode: ``.score(x)`` gives anomaly scores.
 
     The weights are read with ``torch.load(weights_only=True)`` (no code from the file runs).
-    A FileNotFoundError says so when the run is not in the cache.
+    A FileNotFoundError says so when the run is not in the cache; an entry whose ``model.pt``
+    is missing or unreadable is moved aside first, so that the same :func:`run_deep_svdd` call
+    the message names retrains it.
     """
-    import json
-
-    import torch
-
     from .models import build_model
     from .training import TrainConfig, TrainResult
 
     config = _run_config(data_spec, net_spec, train_cfg, pretrain_epochs, preprocessing,
                          keep_scores)
     folder = run_dir(name, mode, config)
-    if not (folder / "metrics.json").exists() or not (folder / "model.pt").exists():
+    summary = saved = None
+    if folder.exists():
+        with entry_lock(folder):  # waits for a run in progress; repairs under the lock
+            summary = read_entry(folder, _MODEL_FILES)
+            saved = None if summary is None else _load_weights(folder, device)
+    if summary is None or saved is None:
         raise FileNotFoundError(f"no cached run with this configuration in {folder}; "
-                                "run run_deep_svdd with the same arguments first")
-    saved = torch.load(folder / "model.pt", map_location=device, weights_only=True)
-    summary = json.loads((folder / "metrics.json").read_text())
+                                "run run_deep_svdd with the same arguments to train it")
     net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
     model = build_model(net_spec.get("network", "lenet-mnist"), **net_kwargs)
     model.load_state_dict(saved["model"])
@@ -216,6 +221,18 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
     return TrainResult(model=model, center=saved["center"].to(device), radius=saved["radius"],
                        history=summary["history"], config=TrainConfig(**summary["config"]),
                        **{k: summary[k] for k in keys})
+
+
+def _load_weights(folder, device):
+    """``model.pt`` of a cache entry (weights only), or None when it cannot be loaded: the
+    entry is then moved aside (with a warning) so that the next run retrains it."""
+    import torch
+
+    try:
+        return torch.load(folder / "model.pt", map_location=device, weights_only=True)
+    except Exception as err:  # a damaged file that still looks like a zip archive
+        move_aside(folder, f"model.pt cannot be loaded ({type(err).__name__})")
+        return None
 
 
 def run_variants(name: str, mode: str, variants: dict, data_spec: dict, net_spec: dict,

@@ -54,6 +54,10 @@ def results_root() -> Path:
     """Folder of everything the course writes: ``$SVDD_RESULTS_ROOT`` or ``<root>/results``."""
     env = os.environ.get("SVDD_RESULTS_ROOT")
     path = Path(env).expanduser().resolve() if env else project_root() / "results"
+    if path.exists() and not path.is_dir():
+        where = "SVDD_RESULTS_ROOT=" if env else "the results folder "
+        raise NotADirectoryError(f"{where}{path} is a file, not a folder; point SVDD_RESULTS_ROOT "
+                                 "at a folder (it is created if missing) or move the file")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

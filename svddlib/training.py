@@ -584,9 +584,25 @@ def train(model: nn.Module, x_train, config: TrainConfig | None = None, *, semi_
     st = _State(model, x, semi, cfg, device, center)
     ck_path = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir else None
     if ck_path is not None and resume and ck_path.exists():
-        st.restore(torch.load(ck_path, map_location=device, weights_only=True))
+        saved = _load_checkpoint(ck_path, device)
+        if saved is not None:
+            st.restore(saved)
     stopped = _run_epochs(st, x, semi, val, test, ck_path, checkpoint_every)
     return _finish(st, stopped)
+
+
+def _load_checkpoint(path: Path, device):
+    """The checkpoint at ``path``, or None when it cannot be read as weights: it is then moved
+    to ``corrupt/`` beside its folder (which a finished run removes) with a warning naming it,
+    and training starts from epoch 0."""
+    from .cache import move_aside
+
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except Exception as err:  # garbage, truncated, or not a weights-only file
+        move_aside(path, f"unreadable checkpoint ({type(err).__name__})",
+                   into=path.parent.parent / "corrupt", name=f"{path.parent.name}-{path.name}")
+        return None
 
 
 def _run_epochs(st: _State, x, semi, val, test, ck_path, checkpoint_every=0.0) -> str | None:

@@ -1,6 +1,7 @@
 """Shared plumbing: paths, seeding, metrics, the results cache, modes and notebook set-up."""
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,8 +88,8 @@ def test_interrupted_run_leaves_no_cache_entry(tmp_path, monkeypatch):
 
     with pytest.raises(KeyboardInterrupt):
         cache.load_or_run("nb", "smoke", {"x": 1}, crash)
-    parent = cache.run_dir("nb", "smoke", {"x": 1}).parent
-    assert list(parent.iterdir()) == []
+    final = cache.run_dir("nb", "smoke", {"x": 1})
+    assert list(final.parent.iterdir()) == [Path(f"{final}.lock")]  # only the entry's lock file
 
 
 def test_atomic_write_json_replaces_whole_file(tmp_path):

@@ -1,12 +1,12 @@
 """Safe persistence: checkpoints and cached models load with weights_only=True; a tampered
-file is refused; a DeepSVDD survives a joblib round trip with identical scores."""
-import pickle
-
+file is refused (moved aside, never run); a DeepSVDD survives a joblib round trip with
+identical scores."""
 import joblib
 import numpy as np
 import pytest
 import torch
 
+from svddlib.cache import CorruptEntryWarning
 from svddlib.detector import DeepSVDD
 from svddlib.models import MLP
 from svddlib.training import CHECKPOINT_NAME, TrainConfig, train
@@ -34,16 +34,21 @@ def test_joblib_round_trip_gives_identical_scores(tmp_path):
 
 
 def test_checkpoint_resume_is_weights_only(tmp_path):
+    ck = tmp_path / "ck"
     x = torch.randn(40, 5)
     cfg = TrainConfig(n_epochs=1, lr=1e-3, progress=False, regularizer="variance")
-    train(MLP(5, rep_dim=4), x, cfg, checkpoint_dir=tmp_path)
-    resumed = train(MLP(5, rep_dim=4), x, cfg, checkpoint_dir=tmp_path, n_epochs=2)
+    train(MLP(5, rep_dim=4), x, cfg, checkpoint_dir=ck)
+    resumed = train(MLP(5, rep_dim=4), x, cfg, checkpoint_dir=ck, n_epochs=2)
     assert [h["epoch"] for h in resumed.history] == [1, 2]
-    ck = torch.load(tmp_path / CHECKPOINT_NAME, weights_only=True)  # no allow-list needed
-    ck["history"][0]["note"] = _Payload()
-    torch.save(ck, tmp_path / CHECKPOINT_NAME)
-    with pytest.raises(pickle.UnpicklingError, match="[Ww]eights only"):
-        train(MLP(5, rep_dim=4), x, cfg, checkpoint_dir=tmp_path, n_epochs=3)
+    saved = torch.load(ck / CHECKPOINT_NAME, weights_only=True)  # no allow-list needed
+    saved["history"][0]["note"] = _Payload()
+    torch.save(saved, ck / CHECKPOINT_NAME)
+    # refused (its code never runs), moved aside with a warning naming it; training restarts
+    with pytest.warns(CorruptEntryWarning, match=f"{ck / CHECKPOINT_NAME}: unreadable") as rec:
+        again = train(MLP(5, rep_dim=4), x, cfg, checkpoint_dir=ck, n_epochs=3)
+    assert "weights_only=False" not in str(rec[0].message)
+    assert [h["epoch"] for h in again.history] == [1, 2, 3]
+    assert len(list((tmp_path / "corrupt").glob(f"ck-{CHECKPOINT_NAME}.*"))) == 1
 
 
 def test_load_model_of_a_cached_run(tmp_path, monkeypatch):

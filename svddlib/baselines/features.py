@@ -89,14 +89,19 @@ class ResNet18Features(nn.Module):
     pretrained weights); grey images are repeated to three channels. Images are resized
     (bilinear) to ``input_size``; by default only images smaller than 32 pixels are (to 32).
     Output: (N, 512) with pooling, (N, 512 * h * w) without.
+
+    ``seed``: the random initialisation (without ImageNet weights) is drawn from a generator
+    seeded with it, so it is a function of the seed alone, not of what this process drew
+    before (a sweep's run then gives the same features on every executor); None draws from
+    torch's global generator.
     """
 
     def __init__(self, weights: str | None = "auto", pooling: str | None = "max",
-                 input_size: int | None = None):
+                 input_size: int | None = None, seed: int | None = None):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
-        self.pooling, self.input_size = pooling, input_size
+        self.pooling, self.input_size, self.seed = pooling, input_size, seed
         self._weights = weights
         self.net: nn.Module | None = None
         self.weights_used: str | None = None
@@ -104,7 +109,10 @@ class ResNet18Features(nn.Module):
             self._build(input_size)
 
     def _build(self, side: int) -> None:
-        self.net, self.weights_used = load_backbone(self._weights, self.pooling, side)
+        with torch.random.fork_rng(devices=[]):  # the global generator is left as it was
+            if self.seed is not None:
+                torch.manual_seed(self.seed)
+            self.net, self.weights_used = load_backbone(self._weights, self.pooling, side)
         self.net.eval()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

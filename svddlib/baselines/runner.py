@@ -167,7 +167,8 @@ def _fit_shallow(cfg: dict, data):
     extractor = None
     extra = {}
     if cfg["features"] == "resnet18":
-        extractor = ResNet18Features(cfg["weights"], cfg["pooling"], cfg["input_size"])
+        extractor = ResNet18Features(cfg["weights"], cfg["pooling"], cfg["input_size"],
+                                     seed=cfg["seed"])
     x_train = _shallow_features(cfg, inputs, data.train.images, extractor)
     if extractor is not None:
         extra["weights_used"] = extractor.weights_used

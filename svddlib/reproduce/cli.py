@@ -10,7 +10,9 @@ Examples::
 
 Tables (CSV + Markdown of ours vs the paper's) go to ``<results>/tables/reproduce/<artefact>/
 <mode>/``, figures to ``<results>/figures/reproduce/``. Bad input (unknown artefact, missing
-dataset in paper mode, unreachable scheduler, empty seed list) is a one-line error, exit code 2.
+dataset in paper mode, unreachable scheduler, empty, repeated or out-of-range seeds) is a
+one-line error, exit code 2; a sweep in which any run failed ends with a one-line summary and
+exit code 1 (after writing the tables of the runs that finished).
 """
 from __future__ import annotations
 
@@ -97,9 +99,31 @@ def _report(result) -> None:
     print(f"figure: {save_figure(fig, f'{result.artefact}_{result.mode}', SimpleNamespace(notebook='reproduce'))}")
 
 
+def _one_line_cache_warnings() -> None:
+    """Print a :class:`~svddlib.cache.CorruptEntryWarning` as one line, ``warning: ...``
+    (not Python's two-line form with the source line); other warnings as usual."""
+    import warnings
+
+    from ..cache import CorruptEntryWarning
+
+    show = warnings.showwarning
+    if getattr(show, "one_line_cache_warnings", False):  # already installed
+        return
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, CorruptEntryWarning):
+            print(f"warning: {message}", file=file or sys.stderr)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    showwarning.one_line_cache_warnings = True
+    warnings.showwarning = showwarning
+
+
 def _cli(argv=None) -> int:
     from ..modes import resolve_mode
 
+    _one_line_cache_warnings()
     args = _parser().parse_args(argv)
     mode = resolve_mode(args.mode)
     check_seeds(args.seeds)
@@ -117,6 +141,7 @@ def _cli(argv=None) -> int:
     if executor == "dask":  # one client for every artefact; connect up front
         executor = (connect_scheduler(args.scheduler) if args.scheduler
                     else local_cluster_client(args.workers or 2))
+    failed, total = 0, 0
     try:
         for name in names:
             result = run_sweep(name, mode, seeds=args.seeds, executor=executor,
@@ -124,20 +149,27 @@ def _cli(argv=None) -> int:
                                force=args.force, progress=not args.no_progress,
                                threads=args.threads)
             _report(result)
+            failed, total = failed + len(result.failed()), total + len(result.runs)
     finally:
         if not isinstance(executor, str):
             cluster = getattr(executor, "cluster", None)
             executor.close()
             if cluster is not None:
                 cluster.close()
+    if failed:
+        print(f"error: {failed} of {total} runs failed (errors above); their cells are "
+              "missing. Fix the cause and run the same command again: finished runs are cached",
+              file=sys.stderr)
+        return 1
     return 0
 
 
 def main(argv=None) -> int:
-    """Entry point; returns 2 with a one-line error on bad input, 130 when interrupted."""
+    """Entry point; returns 2 with a one-line error on bad input, 1 when a run failed, 130
+    when interrupted."""
     try:
         return _cli(argv)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError, NotADirectoryError) as err:
         print(f"error: {str(err).splitlines()[0]}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

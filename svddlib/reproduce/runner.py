@@ -8,6 +8,12 @@ run shared by two tables is trained once. Cached runs are found before anything 
 are never shipped to a worker. A run that raises is recorded as ``failed`` with its error; the
 sweep goes on and nothing is cached for it (the tables show the cell as missing).
 
+Faults: each run is computed under its cache entry's lock, so concurrent sweeps on one results
+folder train it once; a corrupt entry or checkpoint is moved aside with a warning and
+recomputed (:mod:`svddlib.cache`); pool workers stop when the sweep's process dies
+(:func:`stop_with_parent`), and work folders that a killed sweep left are removed when the next
+one starts (:func:`remove_stale_work_folders`).
+
 Executors: ``"sequential"`` (default), ``"process"`` (a spawn-context process pool of
 ``n_workers``, each limited to cores / n_workers torch threads), ``"dask"`` (a
 ``distributed.Client`` on ``scheduler``, or a local cluster of ``n_workers`` processes when no
@@ -17,8 +23,8 @@ returned result into its own cache, so a later re-run loads it either way.
 """
 from __future__ import annotations
 
-import json
 import os
+import sys
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -28,7 +34,7 @@ from typing import Callable
 
 __all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "check_seeds",
            "check_datasets", "check_pretrained_weights", "connect_scheduler",
-           "local_cluster_client"]
+           "local_cluster_client", "stop_with_parent", "remove_stale_work_folders"]
 
 EXECUTORS = ("sequential", "process", "dask")
 #: The cache name of every reproduce run: ``<results>/reproduce/<mode>/<hash>/``.
@@ -41,8 +47,13 @@ _GROUPING = ("group", "choice")
 
 
 # ----------------------------------------------------------------------------- planning
+#: Seeds must fit NumPy's seed range (numpy.random.seed takes 0 .. 2**32 - 1).
+MAX_SEED = 2 ** 32 - 1
+
+
 def check_seeds(seeds) -> list[int] | None:
-    """``None`` (the mode's seeds) or a non-empty list of non-negative integers."""
+    """``None`` (the mode's seeds) or a non-empty list of distinct integers in
+    0 .. :data:`MAX_SEED`; a one-line ValueError otherwise."""
     if seeds is None:
         return None
     seeds = list(seeds)
@@ -52,6 +63,14 @@ def check_seeds(seeds) -> list[int] | None:
     bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
     if bad:
         raise ValueError(f"seeds must be non-negative integers, got {bad}")
+    too_big = [s for s in seeds if s > MAX_SEED]
+    if too_big:
+        raise ValueError(f"seeds must be at most 2**32 - 1 = {MAX_SEED} (NumPy's seed range), "
+                         f"got {too_big}")
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise ValueError(f"seeds must be distinct, got {repeated} more than once; a repeated "
+                         "seed would count one run twice")
     return seeds
 
 
@@ -94,11 +113,25 @@ def _plan(spec, mode, seeds, data_root, overrides, cache_config) -> _Planned:
     return _Planned(runs, configs, keys, unique)
 
 
-def _cached_metrics(mode: str, config: dict) -> dict | None:
-    from ..cache import run_dir
+def _cached_metrics(mode: str, config: dict, on_problem: str = "ignore") -> dict | None:
+    """The cached metrics of a run, or None. A corrupt entry is by default passed over here
+    (the run's :func:`~svddlib.cache.load_or_run` moves it aside under the entry's lock, with
+    a warning); ``on_problem="warn"``: only a warning (a dry run changes nothing)."""
+    from ..cache import read_entry, run_dir
 
-    path = run_dir(CACHE_NAME, mode, config) / "metrics.json"
-    return json.loads(path.read_text()) if path.exists() else None
+    return read_entry(run_dir(CACHE_NAME, mode, config), on_problem=on_problem)
+
+
+def remove_stale_work_folders(mode: str) -> None:
+    """Remove the work folders ``.<hash>.*`` under ``<results>/reproduce/<mode>/`` that a
+    killed sweep left and no running process uses (their entry's lock is free)."""
+    from ..cache import remove_stale_work
+    from ..paths import results_root
+
+    folder = results_root() / CACHE_NAME / mode
+    hashes = {p.name[1:].split(".")[0] for p in folder.glob(".*.*") if p.is_dir()}
+    for key in sorted(hashes):
+        remove_stale_work(folder / key)
 
 
 def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=None,
@@ -113,7 +146,8 @@ def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=Non
     spec = _spec(artefact)
     _, cache_config = _default_functions(lambda run, folder=None: {}, cache_config)
     plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
-    cached = {k: _cached_metrics(mode, cfg) is not None for k, (cfg, _) in plan.unique.items()}
+    cached = {k: _cached_metrics(mode, cfg, "warn") is not None
+              for k, (cfg, _) in plan.unique.items()}
     return pd.DataFrame([{**{k: run.get(k) for k in _LABELS}, "kind": run.get("kind"),
                           "config_hash": key, "cached": cached[key]}
                          for run, key in zip(plan.runs, plan.keys)])
@@ -183,19 +217,59 @@ def _limit_threads(threads: int | None) -> None:
 
 
 class _Terminated(BaseException):
-    """SIGTERM in a pool worker (an aborted sweep)."""
+    """SIGTERM in a pool worker (an aborted sweep, or its parent died)."""
+
+
+#: True while a pool worker executes a run (SIGTERM then unwinds it to clean its work folder).
+_in_run = False
 
 
 def _raise_terminated(signum, frame):
+    if not _in_run:  # idle: nothing to clean up
+        os._exit(128 + signum)
     raise _Terminated
 
 
-def _init_worker(threads: int | None) -> None:
-    """A pool worker: ``threads`` torch threads; on SIGTERM (an aborted sweep) the run in
-    flight removes its unfinished cache folder, then the worker exits (:func:`_run_one`)."""
+#: Seconds between two checks of a worker that its parent process is still alive.
+PARENT_CHECK_S = 1.0
+
+
+def stop_with_parent(parent: int, sig: int | None = None) -> None:
+    """End this worker process when process ``parent`` dies (a scheduler's SIGTERM or SIGKILL,
+    the OOM killer): on Linux the kernel sends ``sig`` (default SIGTERM) at once
+    (``prctl(PR_SET_PDEATHSIG)``); everywhere a daemon thread checks ``os.getppid()`` every
+    :data:`PARENT_CHECK_S` s and sends the same signal to this process."""
+    import signal
+    import threading
+
+    sig = signal.SIGTERM if sig is None else sig
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(sig))  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os.kill(os.getpid(), sig)
+
+    if os.getppid() != parent:  # died before prctl took effect
+        os.kill(os.getpid(), sig)
+    threading.Thread(target=watch, name="stop-with-parent", daemon=True).start()
+
+
+def _init_worker(threads: int | None, parent: int | None = None) -> None:
+    """A pool worker: ``threads`` torch threads; on SIGTERM (an aborted sweep, or the death of
+    ``parent``: :func:`stop_with_parent`) the run in flight removes its unfinished cache folder,
+    then the worker exits (:func:`_run_one`)."""
     import signal
 
     signal.signal(signal.SIGTERM, _raise_terminated)
+    if parent is not None:
+        stop_with_parent(parent)
     _limit_threads(threads)
 
 
@@ -220,6 +294,7 @@ def _run_one(task: dict) -> dict:
 
     from ..cache import load_or_run, run_dir
 
+    global _in_run
     if task.get("results_root"):
         os.environ["SVDD_RESULTS_ROOT"] = task["results_root"]
     if task.get("data_root"):
@@ -227,16 +302,22 @@ def _run_one(task: dict) -> dict:
     _limit_threads(task.get("threads"))
     start = time.perf_counter()
     execute, run = task["execute"], task["run"]
-    kwargs = {}
+    kwargs, ran = {}, []
     if _takes_checkpoints(execute):
         kwargs["checkpoints"] = run_dir(CACHE_NAME, task["mode"], task["config"]).with_suffix(
             ".ckpt")
-        if task["force"]:  # retrain from scratch, not from a stale checkpoint
+
+    def work(folder):  # under the entry's lock: no other process runs it meanwhile
+        ran.append(True)
+        if task["force"] and kwargs:  # retrain from scratch, not from a stale checkpoint
             shutil.rmtree(kwargs["checkpoints"], ignore_errors=True)
+        return execute(run, folder, **kwargs)
+
     try:
-        metrics = load_or_run(CACHE_NAME, task["mode"], task["config"],
-                              lambda folder: execute(run, folder, **kwargs), force=task["force"])
-        status, error = "trained", None
+        _in_run = True
+        metrics = load_or_run(CACHE_NAME, task["mode"], task["config"], work,
+                              force=task["force"])
+        status, error = ("trained" if ran else "cached"), None
         if kwargs:
             shutil.rmtree(kwargs["checkpoints"], ignore_errors=True)
     except _Terminated:  # load_or_run has cleaned up; the pool would run the next task
@@ -244,6 +325,8 @@ def _run_one(task: dict) -> dict:
     except Exception as err:  # a failed run must not stop the sweep
         metrics, status = {}, "failed"
         error = f"{type(err).__name__}: {err}".splitlines()[0]
+    finally:
+        _in_run = False
     return {"key": task["key"], "status": status, "metrics": metrics, "error": error,
             "seconds": time.perf_counter() - start}
 
@@ -256,11 +339,42 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+async def _identity(address: str):
+    """Ask the Dask server at ``address`` who it is (one round trip on a fresh comm)."""
+    from distributed.comm import connect
+
+    comm = await connect(address)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def _probe_scheduler(address: str, timeout: float) -> None:
+    """Raise TimeoutError / OSError unless a Dask server at ``address`` answers within
+    ``timeout`` s. ``distributed.Client(timeout=...)`` alone waits for minutes on a port that
+    accepts connections and never answers; here the whole exchange is bounded. Runs its own
+    event loop in a thread, so it works inside Jupyter (which has a loop running) too."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def bounded():
+        return await asyncio.wait_for(_identity(address), timeout)
+
+    with ThreadPoolExecutor(1) as pool:
+        reply = pool.submit(asyncio.run, bounded()).result()
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        raise OSError(f"not a Dask scheduler (it answered {str(reply)[:60]!r})")
+
+
 def connect_scheduler(address: str, timeout: float = CONNECT_TIMEOUT):
-    """A ``distributed.Client`` on ``address``; a clear ValueError when it cannot be reached."""
+    """A ``distributed.Client`` on ``address``; a clear ValueError when no Dask scheduler
+    answers there within ``timeout`` seconds (whatever the other end does)."""
     from distributed import Client
 
     try:
+        _probe_scheduler(address, timeout)
         return Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as err:
         raise ValueError(f"cannot reach the Dask scheduler at {address!r} within {timeout:g} s "
@@ -328,7 +442,7 @@ class _Runner:
             import multiprocessing
 
             self.pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context(
-                "spawn"), initializer=_init_worker, initargs=(self.threads,))
+                "spawn"), initializer=_init_worker, initargs=(self.threads, os.getpid()))
             self.owned = self.pool
         elif executor == "sequential":
             self.threads = None  # this process keeps its own setting
@@ -366,9 +480,9 @@ class _Runner:
         run in flight resumes from its last checkpoint next time."""
         if self.client is not None:
             self.client.cancel([f for f in self.futures if not f.done()])
-        else:
-            for future in self.futures:
-                future.cancel()
+        elif self.owned is not self.pool:  # our own pool cancels its queue in shutdown(); a
+            for future in self.futures:     # future cancelled here as well would make its
+                future.cancel()             # manager thread raise InvalidStateError
         if self.pool is not None and self.owned is self.pool:
             workers = list((getattr(self.pool, "_processes", None) or {}).values())
             self.pool.shutdown(wait=False, cancel_futures=True)
@@ -406,7 +520,6 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
     from ..progress import tqdm
 
     from ..modes import resolve_mode
-    from ..paths import results_root
 
     mode = resolve_mode(mode)
     spec = _spec(artefact)
@@ -414,16 +527,8 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
     plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
     if mode == "paper":  # before anything runs, not as one failed run per cell
         check_datasets(plan.runs, data_root)
-    outcomes, tasks = {}, []
-    for key, (cfg, run) in plan.unique.items():
-        cached = None if force else _cached_metrics(mode, cfg)
-        if cached is not None:
-            outcomes[key] = {"status": "cached", "metrics": cached, "error": None, "seconds": 0.0}
-        else:
-            tasks.append({"key": key, "mode": mode, "config": cfg, "run": run,
-                          "execute": execute, "force": force,
-                          "results_root": str(results_root()),
-                          "data_root": None if data_root is None else str(data_root)})
+    remove_stale_work_folders(mode)
+    outcomes, tasks = _cached_and_tasks(plan, mode, execute, force, data_root)
     if mode == "paper" and tasks:  # up front, not as random-weight runs with a warning
         check_pretrained_weights([task["run"] for task in tasks])
     counts = {"trained": 0, "cached": len(outcomes), "failed": 0}
@@ -450,6 +555,23 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
         bar.close()
     return SweepResult(spec, mode, _runs_frame(spec, plan, outcomes),
                        {k: v["metrics"] for k, v in outcomes.items()})
+
+
+def _cached_and_tasks(plan: _Planned, mode: str, execute, force: bool, data_root):
+    """The outcomes of the cached runs (config hash -> outcome) and the tasks of the others."""
+    from ..paths import results_root
+
+    outcomes, tasks = {}, []
+    for key, (cfg, run) in plan.unique.items():
+        cached = None if force else _cached_metrics(mode, cfg)
+        if cached is not None:
+            outcomes[key] = {"status": "cached", "metrics": cached, "error": None, "seconds": 0.0}
+        else:
+            tasks.append({"key": key, "mode": mode, "config": cfg, "run": run,
+                          "execute": execute, "force": force,
+                          "results_root": str(results_root()),
+                          "data_root": None if data_root is None else str(data_root)})
+    return outcomes, tasks
 
 
 def _store_locally(mode: str, config: dict, metrics: dict) -> dict:
