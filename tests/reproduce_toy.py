@@ -58,3 +58,42 @@ def execute(run, folder=None):
 
     return {"auc": expected_auc(run), "test_auc_last": expected_auc(run) - 1, "history": [1, 2],
             "pid": os.getpid(), "threads": torch.get_num_threads()}
+
+
+_SWEEP_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+import reproduce_toy as toy
+from svddlib.reproduce.runner import run_sweep
+if __name__ == "__main__":
+    run_sweep(toy.ToySpec(**{spec!r}), "smoke", execute=toy.execute,
+              cache_config=toy.cache_config, progress=False, **{sweep!r})
+"""
+
+
+def write_sweep_script(path, spec=None, **sweep):
+    """Write a script that runs one toy sweep (``ToySpec(**spec)``, ``run_sweep(**sweep)``), for
+    tests that signal or kill a sweep process; returns ``path``."""
+    from pathlib import Path
+
+    path = Path(path)
+    path.write_text(_SWEEP_SCRIPT.format(tests=str(Path(__file__).parent), spec=spec or {},
+                                         sweep=sweep))
+    return path
+
+
+def executions() -> list:
+    """The runs that really executed, one dict each, from ``$TOY_COUNTER``."""
+    from pathlib import Path
+
+    path = Path(os.environ["TOY_COUNTER"])
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def sweep(spec=None, **kwargs):
+    """``run_sweep`` of the toy spec (default ``ToySpec()``) in smoke mode, without progress."""
+    from svddlib.reproduce import runner
+
+    kwargs.setdefault("progress", False)
+    return runner.run_sweep(spec or ToySpec(), "smoke", execute=execute,
+                            cache_config=cache_config, **kwargs)

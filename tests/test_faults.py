@@ -37,17 +37,6 @@ def results(tmp_path, monkeypatch):
     return root
 
 
-def _executions() -> list:
-    path = Path(os.environ["TOY_COUNTER"])
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def _sweep(spec=None, **kwargs):
-    kwargs.setdefault("progress", False)
-    return runner.run_sweep(spec or toy.ToySpec(), "smoke", execute=toy.execute,
-                            cache_config=toy.cache_config, **kwargs)
-
-
 def _entry(results, run) -> Path:
     return run_dir(runner.CACHE_NAME, "smoke", toy.cache_config(run))
 
@@ -119,7 +108,7 @@ def test_three_concurrent_sweeps_train_every_run_once(results, tmp_path):
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], [o[1].decode()[-2000:] for o in outs]
     counts = [json.loads(o[0].decode().strip().splitlines()[-1]) for o in outs]
-    runs = [(e["row"], e["column"], e["seed"]) for e in _executions()]
+    runs = [(e["row"], e["column"], e["seed"]) for e in toy.executions()]
     assert len(runs) == 12 and len(set(runs)) == 12  # each distinct run trained exactly once
     assert sum(c.get("trained", 0) for c in counts) == 12
     assert all(set(c) <= {"trained", "cached"} and sum(c.values()) == 12 for c in counts)
@@ -128,7 +117,7 @@ def test_three_concurrent_sweeps_train_every_run_once(results, tmp_path):
 
 # ------------------------------------------------------------------ 3. corrupt cache entries
 def test_corrupt_or_incomplete_entries_are_moved_aside_and_recomputed(results):
-    first = _sweep(seeds=[0])
+    first = toy.sweep(seeds=[0])
     assert set(first.runs["status"]) == {"trained"}
     runs = toy.ToySpec().resolve("smoke", seeds=[0])
     empty, truncated, missing = (_entry(results, r) for r in runs[:3])
@@ -142,14 +131,14 @@ def test_corrupt_or_incomplete_entries_are_moved_aside_and_recomputed(results):
     assert plan["cached"].tolist() == [False, False, False, True]
     assert (empty / "metrics.json").exists() and len(dry) == 3
     with pytest.warns(CorruptEntryWarning) as warned:
-        again = _sweep(seeds=[0])
+        again = toy.sweep(seeds=[0])
     messages = [str(w.message) for w in warned]
     for folder in (empty, truncated, missing):
         assert any(m.startswith(f"{folder}: ") and "moved aside to" in m for m in messages)
     assert again.runs["status"].tolist() == ["trained"] * 3 + ["cached"]
     assert again.runs["auc"].tolist() == first.runs["auc"].tolist()
     assert len(list((empty.parent / "corrupt").iterdir())) == 3
-    assert len(_executions()) == 4 + 3
+    assert len(toy.executions()) == 4 + 3
 
 
 def test_garbage_checkpoint_is_moved_aside_and_the_run_trains(results, monkeypatch):
@@ -194,30 +183,22 @@ def test_truncated_or_deleted_model_is_retrained_and_load_model_names_the_fix(tm
 
 
 # ------------------------------------------------------------------ 4. orphaned workers
-_PARENT_SCRIPT = """
-import sys
-sys.path.insert(0, {tests!r})
-import reproduce_toy as toy
-from svddlib.reproduce.runner import run_sweep
-if __name__ == "__main__":
-    run_sweep(toy.ToySpec(seconds=3.0, rows=("a", "b", "c", "d")), "smoke", execute=toy.execute,
-              cache_config=toy.cache_config, progress=False, executor={executor!r}, n_workers=2)
-"""
 
 
 @pytest.mark.parametrize("executor, sig", [("process", signal.SIGTERM),
                                            ("process", signal.SIGKILL),
                                            ("dask", signal.SIGKILL)])
 def test_workers_stop_when_the_sweep_process_dies(results, tmp_path, executor, sig):
-    script = tmp_path / "parent.py"
-    script.write_text(_PARENT_SCRIPT.format(tests=str(TESTS), executor=executor))
+    script = toy.write_sweep_script(tmp_path / "parent.py",
+                                    {"seconds": 3.0, "rows": ("a", "b", "c", "d")},
+                                    executor=executor, n_workers=2)
     proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ),
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while len(_executions()) < 2 and time.time() < deadline and proc.poll() is None:
+    while len(toy.executions()) < 2 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)  # both workers are in a run
-    assert len(_executions()) >= 2, "the workers never started a run"
-    workers = {e["pid"] for e in _executions()}
+    assert len(toy.executions()) >= 2, "the workers never started a run"
+    workers = {e["pid"] for e in toy.executions()}
     children = psutil.Process(proc.pid).children(recursive=True)
     assert workers <= {c.pid for c in children}
     proc.send_signal(sig)
@@ -227,24 +208,14 @@ def test_workers_stop_when_the_sweep_process_dies(results, tmp_path, executor, s
     for p in alive:
         p.kill()
     assert not alive, f"{executor} workers alive 10 s after {sig.name} to their parent"
-    _sweep(seeds=[0])  # the next sweep
+    toy.sweep(seeds=[0])  # the next sweep
     assert not _work_folders(results)
 
 
-_SEQUENTIAL_SCRIPT = """
-import sys
-sys.path.insert(0, {tests!r})
-import reproduce_toy as toy
-from svddlib.reproduce.runner import run_sweep
-if __name__ == "__main__":
-    run_sweep(toy.ToySpec(seconds=30.0), "smoke", execute=toy.execute,
-              cache_config=toy.cache_config, progress=False)
-"""
 
 
 def test_work_folders_of_a_killed_sweep_are_removed_at_the_next_start(results, tmp_path):
-    script = tmp_path / "sequential.py"
-    script.write_text(_SEQUENTIAL_SCRIPT.format(tests=str(TESTS)))
+    script = toy.write_sweep_script(tmp_path / "sequential.py", {"seconds": 30.0})
     proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ))
     deadline = time.time() + 120
     while not _work_folders(results) and time.time() < deadline and proc.poll() is None:
@@ -255,7 +226,7 @@ def test_work_folders_of_a_killed_sweep_are_removed_at_the_next_start(results, t
     busy = stale.parent / ".0123456789ab.x1y2z3"  # a live run's folder: its lock is held
     busy.mkdir()
     with entry_lock(stale.parent / "0123456789ab"):
-        _sweep(seeds=[1])  # another sweep on the same results folder
+        toy.sweep(seeds=[1])  # another sweep on the same results folder
         assert _work_folders(results) == [busy]
 
 
@@ -312,25 +283,17 @@ def test_same_table_sequentially_in_a_process_pool_and_on_dask(results, tmp_path
 
 
 # ------------------------------------------------------------------ 8. smaller cases
-_INTERRUPT_SCRIPT = """
-import sys
-sys.path.insert(0, {tests!r})
-import reproduce_toy as toy
-from svddlib.reproduce.runner import run_sweep
-if __name__ == "__main__":
-    run_sweep(toy.ToySpec(seconds=1.0, rows=("a", "b", "c")), "smoke", execute=toy.execute,
-              cache_config=toy.cache_config, progress=False, executor="process", n_workers=2)
-"""
 
 
 def test_interrupted_process_pool_prints_no_thread_traceback(results, tmp_path):
-    script = tmp_path / "interrupt.py"
-    script.write_text(_INTERRUPT_SCRIPT.format(tests=str(TESTS)))
+    script = toy.write_sweep_script(tmp_path / "interrupt.py",
+                                    {"seconds": 1.0, "rows": ("a", "b", "c")},
+                                    executor="process", n_workers=2)
     proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
-    while len(_executions()) < 2 and time.time() < deadline and proc.poll() is None:
+    while len(toy.executions()) < 2 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     output = proc.communicate(timeout=120)[0].decode()

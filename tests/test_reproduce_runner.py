@@ -32,17 +32,6 @@ def results(tmp_path, monkeypatch):
     return root
 
 
-def _executions(results) -> list:
-    path = Path(os.environ["TOY_COUNTER"])
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def _sweep(spec=None, **kwargs):
-    kwargs.setdefault("progress", False)
-    return runner.run_sweep(spec or toy.ToySpec(), "smoke", execute=toy.execute,
-                            cache_config=toy.cache_config, **kwargs)
-
-
 def _aucs(result) -> pd.DataFrame:
     return result.runs[LABELS + ["status", "auc"]].sort_values(LABELS).reset_index(drop=True)
 
@@ -53,26 +42,26 @@ def _entries(results) -> dict:
 
 
 def test_sequential_sweep_caches_every_run_and_reloads(results):
-    first = _sweep()
+    first = toy.sweep()
     runs = first.runs
     assert len(runs) == 12 and set(runs["status"]) == {"trained"}
     assert runs["auc"].tolist() == [toy.expected_auc(r) for r in runs.to_dict("records")]
     assert runs["test_auc_last"].tolist() == (runs["auc"] - 1).tolist()  # scalar metrics kept
     assert "history" not in runs and first.metrics[runs["config_hash"][0]]["history"] == [1, 2]
-    assert len(_entries(results)) == 12 and len(_executions(results)) == 12
-    again = _sweep()
-    assert set(again.runs["status"]) == {"cached"} and len(_executions(results)) == 12
+    assert len(_entries(results)) == 12 and len(toy.executions()) == 12
+    again = toy.sweep()
+    assert set(again.runs["status"]) == {"cached"} and len(toy.executions()) == 12
     pd.testing.assert_frame_equal(_aucs(first).drop(columns="status"),
                                   _aucs(again).drop(columns="status"))
     # the labels are not part of the cache key: another artefact with the same runs loads them
-    other = _sweep(toy.ToySpec(name="toy2"))
-    assert set(other.runs["status"]) == {"cached"} and len(_executions(results)) == 12
-    forced = _sweep(seeds=[0], force=True)
-    assert set(forced.runs["status"]) == {"trained"} and len(_executions(results)) == 16
+    other = toy.sweep(toy.ToySpec(name="toy2"))
+    assert set(other.runs["status"]) == {"cached"} and len(toy.executions()) == 12
+    forced = toy.sweep(seeds=[0], force=True)
+    assert set(forced.runs["status"]) == {"trained"} and len(toy.executions()) == 16
 
 
 def test_failed_run_is_recorded_not_cached_and_does_not_stop_the_sweep(results):
-    result = _sweep(toy.ToySpec(rows=("broken", "method A")), seeds=[0, 1])
+    result = toy.sweep(toy.ToySpec(rows=("broken", "method A")), seeds=[0, 1])
     failed = result.failed()
     assert len(failed) == 4 and (failed["row"] == "broken").all() and failed["auc"].isna().all()
     assert set(failed["error"]) == {"RuntimeError: this run always fails"}  # one line
@@ -80,22 +69,22 @@ def test_failed_run_is_recorded_not_cached_and_does_not_stop_the_sweep(results):
     assert (done["status"] == "trained").all() and done["auc"].notna().all()
     assert len(_entries(results)) == 4  # nothing cached for the failed runs
     assert not [p for p in (results / "reproduce" / "smoke").iterdir() if p.name.startswith(".")]
-    rerun = _sweep(toy.ToySpec(rows=("broken", "method A")), seeds=[0, 1])
+    rerun = toy.sweep(toy.ToySpec(rows=("broken", "method A")), seeds=[0, 1])
     assert (rerun.failed()["row"] == "broken").all() and len(rerun.failed()) == 4  # retried
 
 
 def test_bad_arguments_are_clear_errors(results):
     with pytest.raises(ValueError, match="seed list is empty"):
-        _sweep(seeds=[])
+        toy.sweep(seeds=[])
     with pytest.raises(ValueError, match="non-negative integers"):
-        _sweep(seeds=[0, -1])
+        toy.sweep(seeds=[0, -1])
     with pytest.raises(ValueError, match="unknown executor 'threads'"):
-        _sweep(executor="threads")
+        toy.sweep(executor="threads")
     with pytest.raises(ValueError, match="needs --executor dask"):
-        _sweep(executor="process", scheduler="tcp://127.0.0.1:1")
+        toy.sweep(executor="process", scheduler="tcp://127.0.0.1:1")
     with pytest.raises(ValueError, match="n_workers"):
-        _sweep(executor="process", n_workers=0)
-    assert _executions(results) == []
+        toy.sweep(executor="process", n_workers=0)
+    assert toy.executions() == []
 
 
 def test_unreachable_scheduler_fails_fast_with_the_fix():
@@ -112,7 +101,7 @@ def test_paper_mode_checks_datasets_before_running(results, tmp_path):
         runner.run_sweep(spec, "paper", data_root=tmp_path / "empty", execute=toy.execute,
                          cache_config=toy.cache_config, progress=False)
     assert "--data-root" in str(err.value) and "data/README.md" in str(err.value)
-    assert _executions(results) == []
+    assert toy.executions() == []
     (tmp_path / "full" / "voc2012" / "JPEGImages").mkdir(parents=True)
     done = runner.run_sweep(spec, "paper", seeds=[0], data_root=tmp_path / "full",
                             execute=toy.execute, cache_config=toy.cache_config, progress=False)
@@ -120,35 +109,35 @@ def test_paper_mode_checks_datasets_before_running(results, tmp_path):
 
 
 def test_plan_sweep_lists_runs_and_cached_ones(results):
-    _sweep(seeds=[0])
+    toy.sweep(seeds=[0])
     plan = runner.plan_sweep(toy.ToySpec(), "smoke", cache_config=toy.cache_config)
     assert len(plan) == 12 and plan["cached"].sum() == 4
     assert set(plan.loc[plan["cached"], "seed"]) == {0}
-    assert _executions(results) == [{"row": r["row"], "column": r["column"], "seed": 0,
+    assert toy.executions() == [{"row": r["row"], "column": r["column"], "seed": 0,
                                      "pid": os.getpid()} for r in
                                     plan[plan["seed"] == 0].to_dict("records")]
 
 
 def test_process_pool_matches_sequential_and_limits_threads(results, tmp_path):
     spec = toy.ToySpec(seconds=0.05)
-    pooled = _sweep(spec, seeds=[0, 1], executor="process", n_workers=2)
+    pooled = toy.sweep(spec, seeds=[0, 1], executor="process", n_workers=2)
     assert set(pooled.runs["status"]) == {"trained"}
     assert os.getpid() not in set(pooled.runs["pid"])  # ran in worker processes
     assert set(pooled.runs["threads"]) == {max(1, runner._cores() // 2)}
     os.environ["SVDD_RESULTS_ROOT"] = str(tmp_path / "sequential")
-    sequential = _sweep(spec, seeds=[0, 1])
+    sequential = toy.sweep(spec, seeds=[0, 1])
     pd.testing.assert_frame_equal(_aucs(pooled), _aucs(sequential))
 
 
 def test_dask_local_cluster_gives_the_same_table_as_sequential(results, tmp_path):
     distributed = pytest.importorskip("distributed")
     spec = toy.ToySpec(rows=("method A", "method B", "broken"))
-    sequential = _sweep(spec, seeds=[0, 1])
+    sequential = toy.sweep(spec, seeds=[0, 1])
     os.environ["SVDD_RESULTS_ROOT"] = str(tmp_path / "dask")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        on_dask = _sweep(spec, seeds=[0, 1], executor=client)
+        on_dask = toy.sweep(spec, seeds=[0, 1], executor=client)
         workers = set(client.run(os.getpid).values())
     assert set(on_dask.runs["pid"].dropna()) <= workers
     pd.testing.assert_frame_equal(_aucs(on_dask), _aucs(sequential))
@@ -160,20 +149,10 @@ def test_dask_local_cluster_gives_the_same_table_as_sequential(results, tmp_path
     pd.testing.assert_frame_equal(*tables)
 
 
-_KILL_SCRIPT = """
-import sys
-sys.path.insert(0, {tests!r})
-import reproduce_toy as toy
-from svddlib.reproduce.runner import run_sweep
-if __name__ == "__main__":
-    run_sweep(toy.ToySpec(seconds=0.4), "smoke", execute=toy.execute,
-              cache_config=toy.cache_config, progress=False)
-"""
 
 
 def test_killed_sweep_resumes_without_retraining_finished_runs(results, tmp_path):
-    script = tmp_path / "sweep.py"
-    script.write_text(_KILL_SCRIPT.format(tests=str(TESTS)))
+    script = toy.write_sweep_script(tmp_path / "sweep.py", {"seconds": 0.4})
     proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ))
     deadline = time.time() + 120
     while len(_entries(results)) < 4 and time.time() < deadline and proc.poll() is None:
@@ -182,8 +161,8 @@ def test_killed_sweep_resumes_without_retraining_finished_runs(results, tmp_path
     proc.wait()
     before = _entries(results)
     assert 4 <= len(before) < 12, "the sweep must be killed part-way"
-    executed_before = len(_executions(results))
-    resumed = _sweep(toy.ToySpec(seconds=0.4))
+    executed_before = len(toy.executions())
+    resumed = toy.sweep(toy.ToySpec(seconds=0.4))
     after = _entries(results)
     assert len(after) == 12
     assert all(after[key] == mtime for key, mtime in before.items())  # not rewritten
@@ -192,9 +171,9 @@ def test_killed_sweep_resumes_without_retraining_finished_runs(results, tmp_path
     assert (status.drop(list(before)) == "trained").all()
     # every run ran once, except the one in flight when the sweep was killed
     assert executed_before - len(before) <= 1
-    assert len(_executions(results)) == executed_before + 12 - len(before)
+    assert len(toy.executions()) == executed_before + 12 - len(before)
     os.environ["SVDD_RESULTS_ROOT"] = str(tmp_path / "uninterrupted")
-    uninterrupted = _sweep(toy.ToySpec())
+    uninterrupted = toy.sweep(toy.ToySpec())
     pd.testing.assert_frame_equal(_aucs(resumed).drop(columns="status"),
                                   _aucs(uninterrupted).drop(columns="status"))
 
@@ -404,22 +383,14 @@ def test_run_killed_mid_training_resumes_from_its_last_epoch(results, tmp_path, 
                                                           abs=1e-6), key
 
 
-_INTERRUPT_SCRIPT = """
-import sys
-sys.path.insert(0, {tests!r})
-import reproduce_toy as toy
-from svddlib.reproduce.runner import run_sweep
-if __name__ == "__main__":
-    run_sweep(toy.ToySpec(seconds=1.0, rows=("a", "b", "c", "d")), "smoke", execute=toy.execute,
-              cache_config=toy.cache_config, progress=False, executor="process", n_workers=2)
-"""
 
 
 def test_interrupted_process_pool_sweep_stops_at_once(results, tmp_path):
     """SIGINT (Ctrl-C, Jupyter's interrupt) to a process-pool sweep: it stops without running
     the queued runs, and leaves no unfinished cache folder behind."""
-    script = tmp_path / "interrupt.py"
-    script.write_text(_INTERRUPT_SCRIPT.format(tests=str(TESTS)))
+    script = toy.write_sweep_script(tmp_path / "interrupt.py",
+                                    {"seconds": 1.0, "rows": ("a", "b", "c", "d")},
+                                    executor="process", n_workers=2)
     proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
