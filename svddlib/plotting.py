@@ -136,7 +136,7 @@ LOG_SCALE_METRICS = ("feature_var", "score_spread", "l_svdd", "c_t", "reg_thresh
 def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None,
                    references: dict | None = None, log_metrics=LOG_SCALE_METRICS,
                    colors: dict | None = None, linestyles: dict | None = None,
-                   ncols: int | None = None):
+                   ncols: int | None = None, band: bool = False):
     """Per-epoch curves of several training runs, one panel per metric; returns the figure.
 
     ``runs`` maps a label to one history (a list of per-epoch dicts as in
@@ -145,7 +145,9 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
     panels carry a chance line. ``references`` maps a metric to ``{label: y}`` horizontal lines
     (e.g. ``{"l_reg": {"log 2": 0.693}}``). Colours come from ``colors``, then :data:`PALETTE`,
     then the seaborn cycle; ``linestyles`` maps labels to matplotlib line styles (e.g. ``"--"``
-    for a run that another one may hide).
+    for a run that another one may hide). With ``band`` a label with several histories is
+    drawn as one line (the mean per epoch, over the seeds) and a shaded band (their range)
+    instead of one line per seed.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -178,16 +180,20 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
                 histories and isinstance(histories[0], dict)):
             histories = [histories]
         color = colors.get(label) or next(cycle)
-        for i, history in enumerate(histories):
-            frame = pd.DataFrame(history)
+        frames = [pd.DataFrame(history) for history in histories]
+        for frame in frames:
             missing = [m for m in metrics if m not in frame]
             if missing:
                 raise ValueError(f"run {label!r} has no per-epoch {missing}; "
                                  f"it has {sorted(frame.columns)}")
+        style = {"color": color, "lw": 1.6, "ls": (linestyles or {}).get(label, "-")}
+        if band and len(frames) > 1:
+            _draw_band(axes, metrics, frames, label, style)
+            continue
+        for i, frame in enumerate(frames):
             for ax, metric in zip(axes, metrics):
-                ax.plot(frame["epoch"], frame[metric], color=color, lw=1.6, alpha=0.85,
-                        ls=(linestyles or {}).get(label, "-"), marker="o", ms=2.5,
-                        label=label if i == 0 else None)
+                ax.plot(frame["epoch"], frame[metric], alpha=0.85, marker="o", ms=2.5,
+                        label=label if i == 0 else None, **style)
     for ax, metric in zip(axes, metrics):
         for text, y in (references or {}).get(metric, {}).items():
             ax.axhline(y, color="0.3", ls="--", lw=1)
@@ -203,3 +209,15 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
     axes[0].legend(fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def _draw_band(axes, metrics, frames, label, style):
+    """One line per metric at the mean over ``frames`` (seeds) per epoch, and their range
+    as a shaded band (epochs that every frame has)."""
+    import pandas as pd
+
+    for ax, metric in zip(axes, metrics):
+        wide = pd.concat([f.set_index("epoch")[metric] for f in frames], axis=1, join="inner")
+        ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=style["color"],
+                        alpha=0.18, lw=0)
+        ax.plot(wide.index, wide.mean(axis=1), label=label, **style)
