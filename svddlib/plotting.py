@@ -11,7 +11,7 @@ from .cache import _atomic_write
 from .paths import figures_root, tables_root
 
 __all__ = ["set_style", "save_figure", "save_table", "plot_histories", "chance_line",
-           "auc_limits", "metric_title", "mean_std_text", "PALETTE", "LOG_SCALE_METRICS",
+           "auc_limits", "metric_title", "mean_std_text", "image_explorer", "figure_png", "PALETTE", "LOG_SCALE_METRICS",
            "METRIC_TITLES", "CHANCE_GID"]
 
 #: Colours used for the model variants throughout the course.
@@ -221,3 +221,45 @@ def _draw_band(axes, metrics, frames, label, style):
         ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=style["color"],
                         alpha=0.18, lw=0)
         ax.plot(wide.index, wide.mean(axis=1), label=label, **style)
+
+
+def figure_png(fig, dpi: int = 50) -> bytes:
+    """The PNG bytes of ``fig`` (closed afterwards), for :func:`image_explorer`."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def image_explorer(images: dict, choices: dict, title: str = "") -> str:
+    """HTML that shows one of ``images`` at a time, picked with one drop-down per entry of
+    ``choices`` (``{name: [values]}``, in order); ``images`` maps the tuple of chosen values
+    (as strings) to PNG bytes. Plain HTML and a few lines of JavaScript: it works in a static
+    page (the course site) and in JupyterLab, without a kernel or widget state."""
+    import base64
+    import html
+    import json
+    import uuid
+
+    keys = [tuple(map(str, key)) for key in images]
+    sizes = [len(values) for values in choices.values()]
+    if not choices or any(len(key) != len(sizes) for key in keys):
+        raise ValueError(f"every image key needs one value per choice {list(choices)}")
+    data = {"|".join(key): base64.b64encode(png).decode() for key, png in zip(keys, images.values())}
+    uid = f"explorer-{uuid.uuid4().hex[:8]}"
+    selects = "".join(
+        f'<label style="margin-right:1em">{html.escape(name)} <select data-choice="{i}">'
+        + "".join(f"<option>{html.escape(str(v))}</option>" for v in values) + "</select></label>"
+        for i, (name, values) in enumerate(choices.items()))
+    first = "|".join(str(values[0]) for values in choices.values())
+    return (f'<div id="{uid}"><div><b>{html.escape(title)}</b></div><div>{selects}</div>'
+            f'<img alt="{html.escape(title)}" src="data:image/png;base64,{data.get(first, "")}"></div>'
+            f"<script>(function() {{ const root = document.getElementById('{uid}'); "
+            f"const images = {json.dumps(data)}; const pick = root.querySelectorAll('select'); "
+            "const show = () => { const key = Array.from(pick).map(s => s.value).join('|'); "
+            "if (images[key]) root.querySelector('img').src = 'data:image/png;base64,' + images[key]; }; "
+            "pick.forEach(s => s.addEventListener('change', show)); })();</script>")
