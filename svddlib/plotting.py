@@ -11,7 +11,7 @@ from .cache import _atomic_write
 from .paths import figures_root, tables_root
 
 __all__ = ["set_style", "save_figure", "save_table", "plot_histories", "chance_line",
-           "auc_limits", "metric_title", "mean_std_text", "image_explorer", "figure_png", "PALETTE", "LOG_SCALE_METRICS",
+           "auc_limits", "metric_title", "mean_std_text", "image_explorer", "figure_png", "in_words", "TABLE_WORDS", "PALETTE", "LOG_SCALE_METRICS",
            "METRIC_TITLES", "CHANCE_GID"]
 
 #: Colours used for the model variants throughout the course.
@@ -122,6 +122,21 @@ METRIC_TITLES = {
     "variance threshold d_t", "test_auc": "test AUC", "val_auc": "validation AUC",
     "radius": "radius R", "loss": "total loss",
 }
+
+
+#: Words for the short column names of the notebooks' summary tables (:func:`in_words`).
+TABLE_WORDS = {
+    "auc_best": "test AUC, best val. epoch (mean)", "auc_last": "test AUC, last epoch (mean)",
+    "var_ratio": "feature variance, last / initial (median)", "collapsed": "runs collapsed",
+    "final_c_t": "last c_t (median)", "max_c_t": "largest c_t", "max_c_t_far":
+    "largest c_t while d_t > 10 x variance",
+}
+
+
+def in_words(table):
+    """``table`` (a DataFrame) with its short column names replaced by :data:`TABLE_WORDS`, for
+    display; the other columns keep their names."""
+    return table.rename(columns=TABLE_WORDS)
 
 
 def metric_title(metric: str) -> str:

@@ -30,3 +30,12 @@ def test_figure_png_gives_png_bytes():
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
     assert plotting.figure_png(fig).startswith(b"\x89PNG")
+
+
+def test_in_words_renames_the_short_columns_only():
+    import pandas as pd
+
+    table = pd.DataFrame({"auc_last": [0.7], "collapsed": [1], "other": [2]})
+    shown = plotting.in_words(table)
+    assert list(shown.columns) == [plotting.TABLE_WORDS["auc_last"], plotting.TABLE_WORDS["collapsed"], "other"]
+    assert list(table.columns) == ["auc_last", "collapsed", "other"]  # the original is unchanged
