@@ -75,3 +75,14 @@ def test_runs_live_in_notebook_43s_cache(claim):
     assert n_runs == 4  # four settings, one seed in smoke mode
     headline.headline_runs("smoke")  # a second call trains nothing new
     assert len([p for p in folder.iterdir() if p.is_dir()]) == n_runs
+
+
+def test_test_noise_is_the_null_std_of_the_test_set():
+    from svddlib.experiments import build_data
+    from svddlib.metrics import auc_null_std
+
+    labels = build_data(**headline.headline_settings("smoke")[0]).test.labels
+    n_anomalous = int(labels.sum())
+    expected = auc_null_std(len(labels) - n_anomalous, n_anomalous)
+    assert headline.headline_test_noise("smoke") == pytest.approx(expected)
+    assert 0 < expected < 0.5
