@@ -65,7 +65,8 @@ def headline_runs(mode: str, seed: int = 0, force: bool = False) -> dict:
                     data_spec, {**net_spec, "bias": True}, s)
             result = run_notebook_setting(cfg, data_spec, {**net_spec, "bias": bias}, s,
                                           lr=p["lr_collapse"], keep_scores=False,
-                                          objective="one-class", nu=p["nu"], device=resolve_device(), **opts)
+                                          objective="one-class", nu=p["nu"],
+                                          device=resolve_device(), **opts)
             runs.setdefault(label, []).append(result)
     return runs
 
@@ -202,7 +203,8 @@ def _guide(table, works: bool, mode: str, test_noise: float, gap: float) -> str:
         f"The paper's variance hinge with its "
         f"$d_0={p['d0']:g}$ and the adaptive weight ends at {auc(PAPER_REG)} "
         f"({coll(PAPER_REG)}; its mean AUC curve differs from the plain network's by at most "
-        f"{gap:.3f} at any epoch, so it may hide that curve): it {verdict}. That control ends at {auc(CONTROL)} "
+        f"{gap:.3f} at any epoch, so it may hide that curve): it {verdict}. That control ends "
+        f"at {auc(CONTROL)} "
         f"({coll(CONTROL)} collapsed). Means over {table.loc[BIAS, 'seeds']} seeds at the last "
         f"epoch (notebook 43 gives the full table and the other controls). **Why the AUC "
         f"swings, and below chance.** While the features shrink, which images end nearest the "

@@ -11,8 +11,9 @@ from .cache import _atomic_write
 from .paths import figures_root, tables_root
 
 __all__ = ["set_style", "save_figure", "save_table", "plot_histories", "chance_line",
-           "auc_limits", "metric_title", "mean_std_text", "image_explorer", "figure_png", "in_words", "TABLE_WORDS", "PALETTE", "LOG_SCALE_METRICS",
-           "METRIC_TITLES", "CHANCE_GID"]
+           "auc_limits", "metric_title", "mean_std_text", "image_explorer", "figure_png",
+           "in_words", "TABLE_WORDS", "PALETTE", "LOG_SCALE_METRICS", "METRIC_TITLES",
+           "CHANCE_GID"]
 
 #: Colours used for the model variants throughout the course.
 PALETTE = {
