@@ -152,7 +152,7 @@ def _draw(runs: dict, table):
     fig.axes[0].get_legend().remove()
     fig.axes[1].set_ylim(0, 1)
     n = int(table["seeds"].iloc[0])
-    fig.suptitle(f"The paper's claim on one network (lines: mean of {n} seeds, band: their range)",
+    fig.suptitle(f"The paper's claim on one network (lines: median of {n} seeds, band: their range)",
                  y=1.02)
     fig.tight_layout()
     handles, labels = fig.axes[0].get_legend_handles_labels()

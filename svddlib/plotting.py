@@ -162,8 +162,8 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
     (e.g. ``{"l_reg": {"log 2": 0.693}}``). Colours come from ``colors``, then :data:`PALETTE`,
     then the seaborn cycle; ``linestyles`` maps labels to matplotlib line styles (e.g. ``"--"``
     for a run that another one may hide). With ``band`` a label with several histories is
-    drawn as one line (the mean per epoch, over the seeds) and a shaded band (their range)
-    instead of one line per seed.
+    drawn as one line (the median per epoch over the seeds: robust on log axes, the mean for
+    two seeds) and a shaded band (their range) instead of one line per seed.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -228,7 +228,7 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
 
 
 def _draw_band(axes, metrics, frames, label, style):
-    """One line per metric at the mean over ``frames`` (seeds) per epoch, and their range
+    """One line per metric at the median over ``frames`` (seeds) per epoch, and their range
     as a shaded band (epochs that every frame has)."""
     import pandas as pd
 
@@ -236,7 +236,7 @@ def _draw_band(axes, metrics, frames, label, style):
         wide = pd.concat([f.set_index("epoch")[metric] for f in frames], axis=1, join="inner")
         ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=style["color"],
                         alpha=0.18, lw=0)
-        ax.plot(wide.index, wide.mean(axis=1), label=label, **style)
+        ax.plot(wide.index, wide.median(axis=1), label=label, **style)
 
 
 def figure_png(fig, dpi: int = 50) -> bytes:
