@@ -22,7 +22,7 @@ from .cache import entry_lock, load_or_run, move_aside, read_entry, run_dir
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
            "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots",
            "load_model", "train_deep_svdd", "best_before_collapse", "run_notebook_setting",
-           "collapse_row"]
+           "collapse_row", "initial_feature_variance"]
 
 #: The Deep SVDD variants compared in Tables I-VI of Chong et al. (2020).
 VARIANTS = {
@@ -402,3 +402,19 @@ def collapse_row(summary: dict) -> dict:
             "final feature var / initial": hist[-1]["feature_var"] / summary["initial_feature_var"],
             "collapse epoch": summary["collapse_epoch"],
             "collapsed (last epoch)": eval_collapsed(summary)}
+
+
+def initial_feature_variance(data_spec: dict, net_spec: dict, seed: int) -> float:
+    """Feature variance (:func:`~svddlib.regularizers.minibatch_variance`) of the network of
+    ``net_spec`` initialised from ``seed``, in eval mode, on all training images of
+    ``data_spec``: the scale that notebook 43's control sets its threshold d0 from."""
+    import torch
+
+    from .data import to_tensors
+    from .regularizers import minibatch_variance
+
+    x_train = to_tensors(build_data(**data_spec))[0]["train"]
+    net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
+    net = build_network(net_spec.get("network", "lenet-mnist"), seed, **net_kwargs).eval()
+    with torch.no_grad():
+        return float(minibatch_variance(net(x_train)))

@@ -11,8 +11,9 @@ from .cache import _atomic_write
 from .paths import figures_root, tables_root
 
 __all__ = ["set_style", "save_figure", "save_table", "plot_histories", "chance_line",
-           "auc_limits", "metric_title", "mean_std_text", "PALETTE", "LOG_SCALE_METRICS",
-           "METRIC_TITLES", "CHANCE_GID"]
+           "auc_limits", "metric_title", "mean_std_text", "image_explorer", "figure_png",
+           "in_words", "TABLE_WORDS", "PALETTE", "LOG_SCALE_METRICS", "METRIC_TITLES",
+           "CHANCE_GID"]
 
 #: Colours used for the model variants throughout the course.
 PALETTE = {
@@ -124,6 +125,21 @@ METRIC_TITLES = {
 }
 
 
+#: Words for the short column names of the notebooks' summary tables (:func:`in_words`).
+TABLE_WORDS = {
+    "auc_best": "test AUC, best val. epoch (mean)", "auc_last": "test AUC, last epoch (mean)",
+    "var_ratio": "feature variance, last / initial (median)", "collapsed": "runs collapsed",
+    "final_c_t": "last c_t (median)", "max_c_t": "largest c_t", "max_c_t_far":
+    "largest c_t while d_t > 10 x variance",
+}
+
+
+def in_words(table):
+    """``table`` (a DataFrame) with its short column names replaced by :data:`TABLE_WORDS`, for
+    display; the other columns keep their names."""
+    return table.rename(columns=TABLE_WORDS)
+
+
 def metric_title(metric: str) -> str:
     """The words for a history key (:data:`METRIC_TITLES`), else the key with spaces."""
     return METRIC_TITLES.get(metric, metric.replace("_", " "))
@@ -136,7 +152,7 @@ LOG_SCALE_METRICS = ("feature_var", "score_spread", "l_svdd", "c_t", "reg_thresh
 def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None,
                    references: dict | None = None, log_metrics=LOG_SCALE_METRICS,
                    colors: dict | None = None, linestyles: dict | None = None,
-                   ncols: int | None = None):
+                   ncols: int | None = None, band: bool = False):
     """Per-epoch curves of several training runs, one panel per metric; returns the figure.
 
     ``runs`` maps a label to one history (a list of per-epoch dicts as in
@@ -145,7 +161,9 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
     panels carry a chance line. ``references`` maps a metric to ``{label: y}`` horizontal lines
     (e.g. ``{"l_reg": {"log 2": 0.693}}``). Colours come from ``colors``, then :data:`PALETTE`,
     then the seaborn cycle; ``linestyles`` maps labels to matplotlib line styles (e.g. ``"--"``
-    for a run that another one may hide).
+    for a run that another one may hide). With ``band`` a label with several histories is
+    drawn as one line (the median per epoch over the seeds: robust on log axes, the mean for
+    two seeds) and a shaded band (their range) instead of one line per seed.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -178,16 +196,20 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
                 histories and isinstance(histories[0], dict)):
             histories = [histories]
         color = colors.get(label) or next(cycle)
-        for i, history in enumerate(histories):
-            frame = pd.DataFrame(history)
+        frames = [pd.DataFrame(history) for history in histories]
+        for frame in frames:
             missing = [m for m in metrics if m not in frame]
             if missing:
                 raise ValueError(f"run {label!r} has no per-epoch {missing}; "
                                  f"it has {sorted(frame.columns)}")
+        style = {"color": color, "lw": 1.6, "ls": (linestyles or {}).get(label, "-")}
+        if band and len(frames) > 1:
+            _draw_band(axes, metrics, frames, label, style)
+            continue
+        for i, frame in enumerate(frames):
             for ax, metric in zip(axes, metrics):
-                ax.plot(frame["epoch"], frame[metric], color=color, lw=1.6, alpha=0.85,
-                        ls=(linestyles or {}).get(label, "-"), marker="o", ms=2.5,
-                        label=label if i == 0 else None)
+                ax.plot(frame["epoch"], frame[metric], alpha=0.85, marker="o", ms=2.5,
+                        label=label if i == 0 else None, **style)
     for ax, metric in zip(axes, metrics):
         for text, y in (references or {}).get(metric, {}).items():
             ax.axhline(y, color="0.3", ls="--", lw=1)
@@ -203,3 +225,57 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
     axes[0].legend(fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def _draw_band(axes, metrics, frames, label, style):
+    """One line per metric at the median over ``frames`` (seeds) per epoch, and their range
+    as a shaded band (epochs that every frame has)."""
+    import pandas as pd
+
+    for ax, metric in zip(axes, metrics):
+        wide = pd.concat([f.set_index("epoch")[metric] for f in frames], axis=1, join="inner")
+        ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=style["color"],
+                        alpha=0.18, lw=0)
+        ax.plot(wide.index, wide.median(axis=1), label=label, **style)
+
+
+def figure_png(fig, dpi: int = 50) -> bytes:
+    """The PNG bytes of ``fig`` (closed afterwards), for :func:`image_explorer`."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def image_explorer(images: dict, choices: dict, title: str = "") -> str:
+    """HTML that shows one of ``images`` at a time, picked with one drop-down per entry of
+    ``choices`` (``{name: [values]}``, in order); ``images`` maps the tuple of chosen values
+    (as strings) to PNG bytes. Plain HTML and a few lines of JavaScript: it works in a static
+    page (the course site) and in JupyterLab, without a kernel or widget state."""
+    import base64
+    import html
+    import json
+    import uuid
+
+    keys = [tuple(map(str, key)) for key in images]
+    sizes = [len(values) for values in choices.values()]
+    if not choices or any(len(key) != len(sizes) for key in keys):
+        raise ValueError(f"every image key needs one value per choice {list(choices)}")
+    data = {"|".join(key): base64.b64encode(png).decode() for key, png in zip(keys, images.values())}
+    uid = f"explorer-{uuid.uuid4().hex[:8]}"
+    selects = "".join(
+        f'<label style="margin-right:1em">{html.escape(name)} <select data-choice="{i}">'
+        + "".join(f"<option>{html.escape(str(v))}</option>" for v in values) + "</select></label>"
+        for i, (name, values) in enumerate(choices.items()))
+    first = "|".join(str(values[0]) for values in choices.values())
+    return (f'<div id="{uid}"><div><b>{html.escape(title)}</b></div><div>{selects}</div>'
+            f'<img alt="{html.escape(title)}" src="data:image/png;base64,{data.get(first, "")}"></div>'
+            f"<script>(function() {{ const root = document.getElementById('{uid}'); "
+            f"const images = {json.dumps(data)}; const pick = root.querySelectorAll('select'); "
+            "const show = () => { const key = Array.from(pick).map(s => s.value).join('|'); "
+            "if (images[key]) root.querySelector('img').src = 'data:image/png;base64,' + images[key]; }; "
+            "pick.forEach(s => s.addEventListener('change', show)); })();</script>")

@@ -2,7 +2,9 @@
 summary it writes holds sane, complete numbers."""
 import json
 import math
+import re
 
+from notebook_outputs import assert_clean_outputs
 from svddlib import course
 
 
@@ -10,8 +12,13 @@ def test_why_regularizers_with_non_default_parameters(tmp_path, monkeypatch):
     monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
     params = {"seed": 3, "normal_class": 1, "objectives": ["soft-boundary"], "c_min": 2.0,
               "d0_fraction": 10.0, "large_weight": 20.0, "snapshot_epochs": [0, 2]}
-    course.run_notebook("43_why_regularizers_fail_or_work", "smoke", params, output_dir=tmp_path,
-                        cell_timeout=600)
+    executed = course.run_notebook("43_why_regularizers_fail_or_work", "smoke", params,
+                                   output_dir=tmp_path, cell_timeout=600)
+    assert_clean_outputs(executed)  # the explorer is static HTML, no widget state
+    explorers = [out["data"]["text/html"] for cell in json.loads(executed.read_text())["cells"]
+                 for out in cell.get("outputs", []) if "const images" in str(out.get("data", {}))]
+    panels = json.loads(re.search(r"const images = (\{.*?\});", "".join(explorers[0])).group(1))
+    assert len(panels) == 4 * 2 * len(params["snapshot_epochs"])  # variants x regimes x epochs
     summary = json.loads((tmp_path / "43_why_regularizers_fail_or_work" / "smoke" / "summary.json").read_text())
     assert summary["mode"] == "smoke" and summary["seed"] == 3
     assert summary["objectives"] == ["one-class", "soft-boundary"]   # one-class always runs

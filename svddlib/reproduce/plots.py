@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..plotting import auc_limits, chance_line
+from ..plotting import PALETTE, auc_limits, chance_line
 from . import aggregate
 from .specs import FIG2_LETTERS, LR_LABELS, get_spec
 
@@ -105,20 +105,22 @@ def plot_fig1(result, axes=None, spec=None, metric=None):
                 variant = row.split(" | ", 1)[1]
                 m = mean.loc[row, cols].to_numpy(float) - base_m
                 s = np.sqrt(std.loc[row, cols].fillna(0).to_numpy(float) ** 2 + base_s ** 2)
-                ax.errorbar(x, m, yerr=s, marker="o", capsize=2, label=variant)
+                ax.errorbar(x, m, yerr=s, marker="o", capsize=2, label=variant,
+                            color=PALETTE.get(variant))
             ax.axhline(0, color="grey", lw=0.8)
             ax.annotate("= D. SVDD", (0.01, 0), xycoords=("axes fraction", "data"),
                         va="bottom", fontsize="x-small", color="0.35")
             ax.set_xscale("log")
             scope_text = "lr of g; body 10x lower" if scope == "head" else "same lr in all layers"
             ax.set_title(f"{setting}\n({scope_text})", fontsize="small")
-            if j == 0:
-                ax.set_ylabel("AUC difference to D. SVDD (%)")
             if i == 1:
                 ax.set_xlabel("learning rate")
-    axes[0, -1].legend(fontsize="x-small")
     fig = axes[0, 0].figure
+    fig.supylabel("AUC minus D. SVDD's AUC (points)", fontsize="medium")
     fig.tight_layout()
+    handles, labels = axes[0, 0].get_legend_handles_labels()  # below the panels, off the data
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=len(labels), fontsize="small", frameon=False)
     return fig
 
 
