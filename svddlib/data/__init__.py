@@ -24,6 +24,7 @@ from ._files import DatasetNotFoundError
 from .anomalies import ANOMALY_TYPES, block_permutation, make_anomalies, strokes
 from .cifar10 import CIFAR10_CLASSES, load_cifar10
 from .embedded import PHOTOS, load_mnist5k, photo_patches
+from .fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist
 from .gallery import anomaly_gallery
 from .registry import DATASETS, missing_dataset
 from .preprocessing import (PREPROCESSINGS, PreprocessingStats, fit_preprocessing,
@@ -38,7 +39,8 @@ from .wikiart import WIKIART_STYLES, load_wikiart
 __all__ = [
     "ADSplit", "ADData", "RawData", "DatasetNotFoundError",
     "load_mnist5k", "photo_patches", "PHOTOS", "load_cifar10", "CIFAR10_CLASSES",
-    "load_voc2012", "load_wikiart", "WIKIART_STYLES", "load_raw", "DATASETS", "missing_dataset",
+    "load_voc2012", "load_wikiart", "WIKIART_STYLES",
+    "load_fashion_mnist", "FASHION_MNIST_CLASSES", "load_raw", "DATASETS", "missing_dataset",
     "one_vs_all", "image_alteration", "semi_supervised",
     "SplitRule", "SplitSizes", "PAPER_SPLIT_RULES", "OFFICIAL_SIZES", "PAPER_SIZES",
     "alteration_split_sizes", "n_labeled_anomalies",

@@ -19,6 +19,8 @@ DATASETS = {
     "photo_patches": ("embedded", "photo_patches"), "photos": ("embedded", "photo_patches"),
     "cifar10": ("cifar10", "load_cifar10"), "voc2012": ("voc", "load_voc2012"),
     "wikiart": ("wikiart", "load_wikiart"),
+    "fashion_mnist": ("fashion_mnist", "load_fashion_mnist"),
+    "fashionmnist": ("fashion_mnist", "load_fashion_mnist"),
 }
 #: Datasets the user downloads (everything else ships inside installed packages).
 DOWNLOADED = ("cifar10", "voc2012", "wikiart")
