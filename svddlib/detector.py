@@ -32,7 +32,7 @@ __all__ = ["DeepSVDD", "AUTO_STEPS", "AUTO_MIN_EPOCHS", "AUTO_MIN_EPOCHS_PRETRAI
            "resolve_n_epochs", "as_image_tensor", "FAST_TRAINABLE_BLOCKS", "FINETUNES"]
 
 _DEFAULT_REP_DIM = {"lenet-mnist": 32, "lenet-cifar": 128, "resnet18": None,
-                    "efficientnet-lite0": 128, "mlp": 16}
+                    "efficientnet-lite0": None, "mlp": 16}
 # Options that only some networks take (None = the network's default); bias and rep_dim: all.
 _NET_OPTIONS = {"batchnorm": True, "activation": "leaky_relu", "hidden_dims": (64,),
                 "weights": None, "pooling": True, "input_size": 64, "finetune": "last"}
@@ -46,6 +46,10 @@ _NET_DEFAULTS = {"efficientnet-lite0": {"weights": "imagenet"}}
 #: Adam's default learning rate per net (lr=None): from-scratch nets / pretrained body.
 _DEFAULT_LR = {"efficientnet-lite0": 1e-4}
 _FALLBACK_LR = 5e-3
+#: bias=None: the bias-free network (the Deep SVDD constraint), except for the pretrained
+#: 'efficientnet-lite0', whose pretrained BatchNorm shifts are kept ("w/ bias"): chosen on
+#: validation data (README), as the bias-free variant loses them and starts from worse features.
+_DEFAULT_BIAS = {"efficientnet-lite0": True}
 FINETUNES = ("last", "full")
 #: ``finetune='last'``: the blocks trained on the cached outputs of the frozen ones.
 FAST_TRAINABLE_BLOCKS = 2
@@ -56,7 +60,7 @@ _AE_OPTIONS = ("ae_n_epochs", "ae_lr", "ae_weight_decay", "ae_batch_size")
 AUTO_STEPS = 70
 AUTO_MIN_EPOCHS = 10
 #: ... and for the pretrained 'efficientnet-lite0', which starts from useful features.
-AUTO_MIN_EPOCHS_PRETRAINED = 3
+AUTO_MIN_EPOCHS_PRETRAINED = 1
 #: ``save`` / ``load`` file format tag.
 SAVE_FORMAT = "svddlib.DeepSVDD/1"
 _SAVED_ATTRIBUTES = ("radius_", "offset_", "history_", "best_epoch_", "n_epochs_",
@@ -125,17 +129,19 @@ def _frozen_outputs(front, x: torch.Tensor, batch_size: int, device) -> torch.Te
                       for i in range(0, len(x), batch_size)])
 
 
-#: A loss that ends this many times above its first epoch's value counts as diverged.
+#: A final loss this many times above the untrained network's counts as diverged.
 DIVERGENCE_FACTOR = 100.0
 
 
-def _warn_if_diverged(history: list, lr: float) -> None:
-    """RuntimeWarning when the Deep SVDD loss grew by DIVERGENCE_FACTOR during training."""
-    losses = [h["l_svdd"] for h in history]
-    if len(losses) >= 2 and losses[-1] > DIVERGENCE_FACTOR * max(losses[0], 1e-12):
-        warnings.warn(f"DeepSVDD diverged: the loss grew from {losses[0]:.3g} to "
-                      f"{losses[-1]:.3g} during training; lower lr (now {lr:g})",
-                      RuntimeWarning, stacklevel=3)
+def _warn_if_diverged(result, lr: float) -> None:
+    """RuntimeWarning when the last epoch's Deep SVDD loss is DIVERGENCE_FACTOR times that of
+    the untrained network, estimated from the first minibatch as p x mean feature variance
+    (the mean squared distance to the batch mean)."""
+    start = result.initial_feature_var * result.center.numel()
+    last = result.history[-1]["l_svdd"] if result.history else float("nan")
+    if math.isfinite(start) and last > DIVERGENCE_FACTOR * max(start, 1e-12):
+        warnings.warn(f"DeepSVDD diverged: the loss went from about {start:.3g} (untrained) to "
+                      f"{last:.3g}; lower lr (now {lr:g})", RuntimeWarning, stacklevel=3)
 
 
 @contextlib.contextmanager
@@ -164,7 +170,9 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
     LeNets and 'resnet18' apply nothing and expect inputs prepared as in training, e.g. by
     :func:`svddlib.data.to_tensor` (LeNets: global contrast normalisation + min-max;
     'resnet18' with weights='imagenet': ImageNet normalisation, which the caller does).
-    rep_dim: feature dimension p (None: the network's default); bias: bias terms on/off.
+    rep_dim: feature dimension p (None: the network's default; for 'efficientnet-lite0' its
+    pooled 1280 features, no projection); bias: bias terms on/off (None: off, except for
+    'efficientnet-lite0': on, i.e. its pretrained BatchNorm shifts stay trainable).
     Net-specific options (None = the net's default; setting one that the net does not take is
     a ValueError): batchnorm, activation (LeNets, MLP), hidden_dims (MLP), weights ('imagenet';
     the default of 'efficientnet-lite0', whose weights ship in a pip package), pooling
@@ -211,7 +219,7 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
     runs). Pickle and joblib files run code on load: only open those you made yourself.
     """
 
-    def __init__(self, net="lenet-mnist", rep_dim=None, bias=False, batchnorm=None,
+    def __init__(self, net="lenet-mnist", rep_dim=None, bias=None, batchnorm=None,
                  activation=None, hidden_dims=None, weights=None, pooling=None,
                  input_size=None, finetune=None,
                  objective="one-class", nu=0.1, eta=1.0, regularizer="none", k=50, alpha=0.9,
@@ -266,7 +274,7 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
         return self.net == "efficientnet-lite0" and self._option("finetune") == "last"
 
     def _net_kwargs(self) -> dict:
-        kw = {"bias": self.bias, "rep_dim": self.rep_dim if self.rep_dim is not None
+        kw = {"bias": self._bias(), "rep_dim": self.rep_dim if self.rep_dim is not None
               else _DEFAULT_REP_DIM[self.net]}
         for name in _OPTIONS_OF[self.net]:
             if name != "finetune":  # a training choice, not the network's
@@ -274,6 +282,9 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
         if "hidden_dims" in kw:
             kw["hidden_dims"] = tuple(kw["hidden_dims"])
         return kw
+
+    def _bias(self) -> bool:
+        return _DEFAULT_BIAS.get(self.net, False) if self.bias is None else bool(self.bias)
 
     def _lr(self) -> float:
         return _DEFAULT_LR.get(self.net, _FALLBACK_LR) if self.lr is None else self.lr
@@ -381,32 +392,32 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
                 model = (self._pretrained_net(x, seed, cfg.n_epochs) if self.pretrain
                          else self._new_model(tuple(x.shape[1:])))
                 center = None
-            result = self._train(model, x, cfg, semi_labels, val, center, device)
+            result, inputs = self._train(model, x, cfg, semi_labels, val, center, device)
         self.random_state_, self.n_epochs_, self.result_ = seed, cfg.n_epochs, result
         self.model_, self.center_, self.radius_ = model, result.center, result.radius
         self.history_, self.best_epoch_ = result.history, result.best_epoch
-        _warn_if_diverged(result.history, cfg.lr)
+        _warn_if_diverged(result, cfg.lr)
+        trained = model[1] if self._fast_path() else self._scoring_model()
         if self.objective == "soft-boundary" and self.radius_ == 0.0:
-            self.radius_ = radius_quantile(self._distances(x), self.nu)
-            result.radius = self.radius_
-        self._set_offset(x)
+            dist = compute_scores(trained, inputs, self.center_)
+            self.radius_ = result.radius = radius_quantile(torch.as_tensor(dist), self.nu)
+        threshold = 0.0 if self.objective == "soft-boundary" else float(np.quantile(
+            compute_scores(trained, inputs, self.center_, self.radius_, self.objective),
+            1.0 - self.nu))
+        self.offset_ = -threshold
         return self
 
     def _train(self, model, x, cfg, semi_labels, val, center, device):
-        """:func:`~svddlib.training.train` on X, or for the fast path the trainable tail on
-        the frozen front's outputs (computed once here)."""
+        """(:func:`~svddlib.training.train` on X, X), or for the fast path (training of the
+        trainable tail on the frozen front's outputs, those outputs: computed once here)."""
         if not self._fast_path():
-            return train(model, x, cfg, semi_labels=semi_labels, val=val, center=center)
+            return train(model, x, cfg, semi_labels=semi_labels, val=val, center=center), x
         front = model[0].to(device)
         feats = _frozen_outputs(front, x, cfg.eval_batch_size, device)
         if val is not None:
             val = (_frozen_outputs(front, val[0], cfg.eval_batch_size, device), val[1])
-        return train(model[1], feats, cfg, semi_labels=semi_labels, val=val, center=center)
-
-    def _set_offset(self, x: torch.Tensor) -> None:
-        threshold = 0.0 if self.objective == "soft-boundary" else float(
-            np.quantile(self._scores(x), 1.0 - self.nu))
-        self.offset_ = -threshold
+        return train(model[1], feats, cfg, semi_labels=semi_labels, val=val,
+                     center=center), feats
 
     def _build_kwargs(self, input_shape: tuple) -> dict:
         kw = self._net_kwargs()
@@ -417,9 +428,6 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
         return kw
 
     # ------------------------------------------------------------------ scoring
-    def _distances(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.as_tensor(compute_scores(self._scoring_model(), x, self.center_))
-
     def _scoring_model(self):
         """For net='mlp' on CPU a float64 copy: a sample's score then does not depend on which
         other samples share its batch (float32 matrix products round differently for different
