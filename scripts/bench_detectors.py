@@ -428,7 +428,7 @@ def natural_table(logs) -> str:
         g = frame[frame.method == name]
         per_seed = g.groupby("seed").auc.mean()  # mean over the classes of each seed
         std = per_seed.std(ddof=1) if len(per_seed) > 1 else float("nan")
-        classes = sorted(g["class"].unique())
+        classes = sorted(int(c) for c in g["class"].unique())
         out.append(f"| {name} | {g.auc.mean():.3f} | {std:.3f} | {g.cpu_s.mean():.1f} | "
                    f"{len(classes) if len(classes) > 3 else classes} | {g.seed.nunique()} | "
                    f"{len(g)} |")
