@@ -403,8 +403,9 @@ def run_natural(classes, seeds, methods, log, full_classes, full_seeds) -> None:
         for c in classes:
             s = {**fmnist_run(c), "normal": c}
             for name in methods:
-                if (name in DETERMINISTIC and seed != seeds[0]) or (
-                        name == FULL_FINETUNE and (c not in full_classes or seed not in full_seeds)):
+                skip_full = name == FULL_FINETUNE and (c not in full_classes
+                                                       or seed not in full_seeds)
+                if skip_full or (name in DETERMINISTIC and seed != seeds[0]):
                     continue
                 c0, w0 = time.process_time(), time.perf_counter()
                 _, score = NATURAL[name](s, seed)
@@ -417,7 +418,9 @@ def run_natural(classes, seeds, methods, log, full_classes, full_seeds) -> None:
 
 
 def natural_table(logs) -> str:
-    """Markdown table from the JSON lines of one or more runs."""
+    """Markdown table from the JSON lines of one or more runs: mean AUC = mean over classes of
+    each class's mean over its seeds; std over seeds = mean over the classes run with two or
+    more seeds of the AUC's standard deviation across seeds (NaN: one seed only)."""
     import pandas as pd
 
     rows = [json.loads(line) for path in logs for line in open(path) if line.strip()]
@@ -426,12 +429,13 @@ def natural_table(logs) -> str:
            "|---|---|---|---|---|---|---|"]
     for name in [m for m in NATURAL if m in set(frame.method)]:
         g = frame[frame.method == name]
-        per_seed = g.groupby("seed").auc.mean()  # mean over the classes of each seed
-        std = per_seed.std(ddof=1) if len(per_seed) > 1 else float("nan")
+        per_class = g.groupby("class").auc
+        stds = per_class.std(ddof=1).dropna()
         classes = sorted(int(c) for c in g["class"].unique())
-        out.append(f"| {name} | {g.auc.mean():.3f} | {std:.3f} | {g.cpu_s.mean():.1f} | "
-                   f"{len(classes) if len(classes) > 3 else classes} | {g.seed.nunique()} | "
-                   f"{len(g)} |")
+        seeds = ", ".join(str(int(n)) for n in sorted(g.seed.unique()))
+        out.append(f"| {name} | {per_class.mean().mean():.3f} | "
+                   f"{stds.mean() if len(stds) else float('nan'):.3f} | {g.cpu_s.mean():.1f} | "
+                   f"{len(classes) if len(classes) > 3 else classes} | {seeds} | {len(g)} |")
     return "\n".join(out)
 
 

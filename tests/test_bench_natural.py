@@ -27,11 +27,12 @@ def test_validation_split_never_touches_the_test_set(monkeypatch):
     assert len(run["train"]) == 50 and run["y_test"].tolist() == [1, 0] * 5
 
 
-def test_table_std_is_over_the_per_seed_means(tmp_path):
+def test_table_means_and_std_over_seeds_by_hand(tmp_path):
     rows = [{"method": "PyOD DeepSVDD", "class": c, "seed": s, "cpu_s": 1.0 + s, "auc": a}
-            for (c, s, a) in [(0, 0, 0.6), (1, 0, 0.8), (0, 1, 0.9), (1, 1, 0.9)]]
+            for (c, s, a) in [(0, 0, 0.6), (1, 0, 0.8), (0, 1, 0.9), (2, 0, 0.7)]]
     log = tmp_path / "rows.jsonl"
     log.write_text("\n".join(json.dumps(r) for r in rows))
     line = bench_detectors.natural_table([log]).splitlines()[-1]
-    # per-seed means 0.7 and 0.9: mean 0.8, sample std 0.1414; CPU (1 + 1 + 2 + 2) / 4 = 1.5
-    assert line.startswith("| PyOD DeepSVDD | 0.800 | 0.141 | 1.5 |")
+    # class means 0.75, 0.8, 0.7 -> 0.75; class 0 alone has two seeds: std(0.6, 0.9) = 0.2121;
+    # CPU (1 + 1 + 2 + 1) / 4 = 1.25
+    assert line == "| PyOD DeepSVDD | 0.750 | 0.212 | 1.2 | [0, 1, 2] | 0, 1 | 4 |"

@@ -134,7 +134,8 @@ class EfficientNetLite0Backbone(nn.Module):
         net = _package_net(weights)
         if not bias:
             drop_batchnorm_affine(net)
-        self.pretrained, self.bias, self.pooling = weights == "imagenet", bool(bias), POOLINGS[pooling]
+        self.pretrained, self.bias = weights == "imagenet", bool(bias)
+        self.pooling = POOLINGS[pooling]
         self.input_size = int(input_size)
         side = 1 if self.pooling else -(-self.input_size // 32)
         self.feature_dim = _FEATURES * side * side
