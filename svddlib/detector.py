@@ -179,13 +179,13 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
     (ResNet-18, EfficientNet-Lite0: True/'max', 'avg', False), input_size and finetune
     (EfficientNet-Lite0).
     finetune: 'last' (default, the fast CPU path): the first 14 of 16 blocks stay frozen at
-    their ImageNet weights, their outputs are computed once per ``fit`` (about one forward
-    pass over X, ~5 ms per 64-px image on one CPU core) and only the last
-    :data:`FAST_TRAINABLE_BLOCKS` blocks, the head convolution and the projection are trained
-    on them (each epoch costs a small fraction of a full pass). 'full': the paper's full
+    their ImageNet weights, their outputs are computed once per ``fit`` (one forward pass
+    over X through them, most of the cost; README: measured CPU times) and only the last
+    :data:`FAST_TRAINABLE_BLOCKS` blocks, the head convolution and the projection (if any) are
+    trained on them (each epoch costs a small fraction of a full pass). 'full': the paper's full
     fine-tuning of every layer (each epoch a forward and backward pass through the whole
-    network, about 3-4x a forward pass; tens of CPU-minutes for thousands of images: a GPU
-    job). Both use the split learning rate: the projection head learns
+    network, several times the cost of the fast path per epoch: a GPU job for thousands of
+    images). Both use the split learning rate: the projection head learns
     :data:`svddlib.models.efficientnet.HEAD_LR_FACTOR` (10) times faster than the body.
     pretrain: autoencoder pretraining of the LeNets (Ruff et al. 2018) with ae_n_epochs,
     ae_lr, ae_weight_decay, ae_batch_size (None: those of the Deep SVDD training).
