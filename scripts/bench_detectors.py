@@ -439,6 +439,19 @@ def natural_table(logs) -> str:
     return "\n".join(out)
 
 
+def natural_per_class(logs) -> str:
+    """Mean test AUC per normal class (over its seeds), one column per method."""
+    import pandas as pd
+
+    rows = [json.loads(line) for path in logs for line in open(path) if line.strip()]
+    frame = pd.DataFrame(rows)
+    short = {m: m.replace("svddlib pretrained, ", "").replace(", same pretrained features", "")
+             for m in NATURAL}
+    table = frame.pivot_table(index="class", columns="method", values="auc", sort=False)
+    table = table[[m for m in NATURAL if m in table.columns]].rename(columns=short)
+    return table.round(3).to_markdown()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="digits 0 and 1, seed 0 only")
@@ -465,7 +478,8 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.table:
-        print(natural_table(args.table))
+        print(natural_table(args.table) + "\n\nMean test AUC per normal class:\n\n"
+              + natural_per_class(args.table))
         return
     if args.natural:
         full = (args.digits, args.seeds) if args.full else (args.full_classes, args.full_seeds)
