@@ -86,7 +86,7 @@ def test_fitted_pretrained_detector_pickles_with_identical_scores():
 
 def test_pretrained_defaults_and_options():
     det = DeepSVDD(net="efficientnet-lite0")
-    assert det._option("weights") == "imagenet" and det._lr() == 1e-4 and det._fast_path()
+    assert det._option("weights") == "imagenet" and det._lr() == 3e-5 and det._fast_path()
     with pytest.raises(ValueError, match="finetune"):
         DeepSVDD(**PRETRAINED, finetune="some").fit(_images(4))
     with pytest.raises(ValueError, match="input_size=32 does not apply to net='lenet-mnist'"):
