@@ -473,11 +473,12 @@ def natural_per_class(logs) -> str:
 
     rows = [json.loads(line) for path in logs for line in open(path) if line.strip()]
     frame = pd.DataFrame(rows)
-    short = {m: m.replace("svddlib pretrained, ", "").replace(", same pretrained features", "")
-             for m in NATURAL}
     table = frame.pivot_table(index="class", columns="method", values="auc", sort=False)
     names = [m for m in NATURAL if m in table.columns]
-    table = table[names + sorted(set(table.columns) - set(names))].rename(columns=short)
+    names += sorted(set(table.columns) - set(names))
+    short = {m: m.replace("svddlib pretrained, ", "").replace(", same pretrained features", "")
+             .replace(" reg.", "").replace("fast path", "fast") for m in names}
+    table = table[names].rename(columns=short)
     return table.round(3).to_markdown()
 
 
