@@ -323,7 +323,8 @@ class _State:
         self.center = torch.as_tensor(center, dtype=torch.float32, device=device)
         p = int(self.center.shape[0])
         self.head = NoiseHead(p, cfg.k).to(device) if cfg.regularizer == "noise" else None
-        groups = [{"params": list(model.parameters()), "lr": cfg.lr}]
+        groups = (model.param_groups(cfg.lr) if hasattr(model, "param_groups")  # split lr
+                  else [{"params": list(model.parameters()), "lr": cfg.lr}])
         if self.head is not None:
             groups.append({"params": list(self.head.parameters()), "lr": cfg.lr_head})
         self.optimizer = torch.optim.Adam(groups, weight_decay=cfg.weight_decay)

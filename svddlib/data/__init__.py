@@ -30,6 +30,7 @@ from .embedded import PHOTOS, load_mnist5k, photo_patches
 from .gallery import anomaly_gallery, standin_gallery
 from .installed import (STAND_INS, STANDIN_SIDE, MissingPackageError, min_side_for_strokes,
                         painting_patches, photograph_patches, standin_side)
+from .fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist
 from .registry import DATASETS, missing_dataset
 from .preprocessing import (PREPROCESSINGS, PreprocessingStats, fit_preprocessing,
                             global_contrast_normalization, to_tensor, to_tensors)
@@ -43,7 +44,8 @@ from .wikiart import WIKIART_STYLES, load_wikiart
 __all__ = [
     "ADSplit", "ADData", "RawData", "DatasetNotFoundError",
     "load_mnist5k", "photo_patches", "PHOTOS", "load_cifar10", "CIFAR10_CLASSES",
-    "load_voc2012", "load_wikiart", "WIKIART_STYLES", "load_raw", "DATASETS", "missing_dataset",
+    "load_voc2012", "load_wikiart", "WIKIART_STYLES",
+    "load_fashion_mnist", "FASHION_MNIST_CLASSES", "load_raw", "DATASETS", "missing_dataset",
     "one_vs_all", "image_alteration", "semi_supervised",
     "SplitRule", "SplitSizes", "PAPER_SPLIT_RULES", "OFFICIAL_SIZES", "PAPER_SIZES",
     "alteration_split_sizes", "n_labeled_anomalies",

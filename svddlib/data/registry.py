@@ -23,6 +23,8 @@ DATASETS = {
     "wikiart": ("wikiart", "load_wikiart"),
     "paintings": ("installed", "painting_patches"),
     "photographs": ("installed", "photograph_patches"),
+    "fashion_mnist": ("fashion_mnist", "load_fashion_mnist"),
+    "fashionmnist": ("fashion_mnist", "load_fashion_mnist"),
 }
 #: Datasets the user downloads (everything else ships inside installed packages).
 DOWNLOADED = ("cifar10", "voc2012", "wikiart")

@@ -1,18 +1,21 @@
-"""Networks phi for Deep SVDD: LeNet-type (MNIST, CIFAR), their autoencoders, ResNet-18, MLP."""
+"""Networks phi for Deep SVDD: LeNet-type (MNIST, CIFAR), their autoencoders, ResNet-18,
+EfficientNet-Lite0, MLP."""
 from __future__ import annotations
 
 from .common import ACTIVATIONS, BOUNDED_ACTIVATIONS, make_activation
+from .efficientnet import EfficientNetLite0Backbone, efficientnet_lite0_features
 from .lenet import LeNetCIFAR, LeNetCIFARAutoencoder, LeNetMNIST, LeNetMNISTAutoencoder
 from .mlp import MLP
 from .resnet import ResNet18Backbone, resnet18_backbone
 
 __all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "LeNetMNIST", "LeNetCIFAR",
            "LeNetMNISTAutoencoder", "LeNetCIFARAutoencoder", "ResNet18Backbone",
-           "resnet18_backbone", "MLP", "NETS", "build_model", "AUTOENCODERS",
+           "resnet18_backbone", "EfficientNetLite0Backbone",
+           "efficientnet_lite0_features", "MLP", "NETS", "build_model", "AUTOENCODERS",
            "build_autoencoder", "count_bias_parameters"]
 
 NETS = {"lenet-mnist": LeNetMNIST, "lenet-cifar": LeNetCIFAR, "resnet18": ResNet18Backbone,
-        "mlp": MLP}
+        "efficientnet-lite0": EfficientNetLite0Backbone, "mlp": MLP}
 #: The autoencoder of each net whose ``.encoder`` has the net's exact architecture.
 AUTOENCODERS = {"lenet-mnist": LeNetMNISTAutoencoder, "lenet-cifar": LeNetCIFARAutoencoder}
 

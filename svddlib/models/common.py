@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-__all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "make_norm", "check_input_shape"]
+__all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "make_norm", "check_input_shape",
+           "drop_batchnorm_affine"]
 
 ACTIVATIONS = {
     "leaky_relu": lambda: nn.LeakyReLU(0.01),
@@ -40,3 +41,17 @@ def check_input_shape(x: Tensor, expected: tuple, net_name: str) -> None:
         want = "(N, " + ", ".join("any" if e is None else str(e) for e in expected) + ")"
         raise ValueError(f"{net_name} expects input of shape {want}, got {tuple(x.shape)}; "
                          "convert images with svddlib.data.to_tensor or pick the matching net")
+
+
+def drop_batchnorm_affine(module: nn.Module) -> None:
+    """Replace every BatchNorm2d below ``module`` by a non-affine one with the same statistics."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.BatchNorm2d):
+            bn = nn.BatchNorm2d(child.num_features, eps=child.eps, momentum=child.momentum,
+                                affine=False)
+            bn.running_mean.copy_(child.running_mean)
+            bn.running_var.copy_(child.running_var)
+            bn.num_batches_tracked.copy_(child.num_batches_tracked)
+            setattr(module, name, bn)
+        else:
+            drop_batchnorm_affine(child)

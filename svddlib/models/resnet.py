@@ -26,7 +26,7 @@ import warnings
 import torch
 from torch import Tensor, nn
 
-from .common import check_input_shape
+from .common import check_input_shape, drop_batchnorm_affine
 
 __all__ = ["ResNet18Backbone", "resnet18_backbone", "resnet_feature_side"]
 
@@ -73,20 +73,6 @@ def _load_resnet18(weights) -> tuple[nn.Module, bool]:
         return resnet18(weights=None), False
 
 
-def _drop_batchnorm_affine(module: nn.Module) -> None:
-    """Replace every BatchNorm2d below ``module`` by a non-affine one with the same statistics."""
-    for name, child in module.named_children():
-        if isinstance(child, nn.BatchNorm2d):
-            bn = nn.BatchNorm2d(child.num_features, eps=child.eps, momentum=child.momentum,
-                                affine=False)
-            bn.running_mean.copy_(child.running_mean)
-            bn.running_var.copy_(child.running_var)
-            bn.num_batches_tracked.copy_(child.num_batches_tracked)
-            setattr(module, name, bn)
-        else:
-            _drop_batchnorm_affine(child)
-
-
 class ResNet18Backbone(nn.Module):
     """ResNet-18 feature extractor phi for Deep SVDD (see the module docstring for the options).
 
@@ -106,7 +92,7 @@ class ResNet18Backbone(nn.Module):
                              f"got {rep_dim!r}")
         net, self.pretrained = _load_resnet18(weights)
         if not bias:
-            _drop_batchnorm_affine(net)
+            drop_batchnorm_affine(net)
         self.bias, self.pooling = bool(bias), POOLINGS[pooling]
         self.body = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool,
                                   net.layer1, net.layer2, net.layer3, net.layer4)
