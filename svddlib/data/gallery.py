@@ -77,11 +77,11 @@ def standin_gallery(stand_ins=None, anomalies=TABLE_ALTERATIONS, n_images: int =
     patches, then one column per ``(type, strength)`` of ``anomalies`` (default: the
     paper's block permutations N = 2, 8 and strokes M = 5, 9). Stroke thickness M is given in
     pixels of the paper's 224-px images and scaled to the patch side, as the runner scales it
-    (``svddlib.reproduce.specs.stroke_strength``); the column title shows both.
+    (``svddlib.data.anomalies.stroke_strength``); the column title shows both.
     """
     import matplotlib.pyplot as plt
 
-    from ..reproduce.specs import stroke_strength
+    from .anomalies import stroke_strength
     from .installed import STAND_INS
     from .registry import load_raw
 

@@ -140,7 +140,7 @@ def min_side_for_strokes(thickness: float, paper_side: int = 224,
                          min_width: float = 1.0) -> int:
     """Smallest patch side S (px) at which a stroke of thickness M px on the paper's
     ``paper_side``-px images, scaled to the patch (M S / paper_side px, as
-    ``svddlib.reproduce.specs.stroke_strength`` scales it), is at least ``min_width`` px wide:
+    ``svddlib.data.anomalies.stroke_strength`` scales it), is at least ``min_width`` px wide:
     ceil(min_width x paper_side / M). A band of width >= 1 px holds a pixel centre in every
     row or column it crosses, so the stroke is painted without gaps."""
     if not thickness > 0 or not min_width > 0:

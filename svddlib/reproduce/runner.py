@@ -168,10 +168,15 @@ def _string_values(obj, key: str):
 
 def check_datasets(runs, data_root=None) -> None:
     """Raise a one-line ValueError naming the fix when a downloaded dataset that ``runs`` need
-    is not under ``data_root`` (default ``$SVDD_DATA_ROOT`` or ``<project>/data``)."""
-    from ..data.registry import DOWNLOADED, dataset_key, missing_dataset
+    is not under ``data_root`` (default ``$SVDD_DATA_ROOT`` or ``<project>/data``), or the
+    Debian package of an installed stand-in (``'paintings'``, ``'photographs'``) is missing."""
+    from ..data.registry import DOWNLOADED, INSTALLED, dataset_key, missing_dataset
 
     named = {dataset_key(d) for run in runs for d in _string_values(run, "dataset")}
+    for name in sorted(named & set(INSTALLED)):  # Debian packages: the message names apt
+        message = missing_dataset(name)
+        if message:
+            raise ValueError(message)
     needed = sorted(named & set(DOWNLOADED))
     for name in needed:
         message = missing_dataset(name, None if data_root is None else Path(data_root) / name)

@@ -29,6 +29,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from ..data.anomalies import PAPER_SIDE, stroke_strength
+
 __all__ = ["ArtefactSpec", "ARTEFACTS", "get_spec", "MODES", "PAPER_K_GRID", "DATA_SEED",
            "DEFAULT_SEEDS", "PAPER_NU", "FIG2_LETTERS", "OVERRIDE_KEYS", "stroke_strength"]
 
@@ -53,7 +55,6 @@ NOISE, VAR = "D. SVDD w/ bias & noise reg.", "D. SVDD w/ bias & var. reg."
 VARIANT_ORDER = ("D. SVDD", "D. SVDD w/ bias", NOISE, VAR)
 BASELINE_ORDER = ("ocsvm_pca", "ocsvm_cnn", "if_pca", "if_cnn", "geo")
 #: Side (pixels) of the images the paper altered: 224 (VOC2012, WikiArt), 32 (CIFAR-10).
-PAPER_SIDE = {"cifar10": 32, "voc2012": 224, "wikiart": 224}
 DATASET_LABEL = {"cifar10": "CIFAR10", "voc2012": "VOC2012", "wikiart": "WikiArt"}
 LR_LABELS = {1e-3: "1e-3", 1e-2: "1e-2", 1e-1: "1e-1"}
 
@@ -118,11 +119,6 @@ _TRIMS_PAPER = (
     "and the anomalies are drawn once (data seed 0) for all five seeds, as the paper's "
     "OC-SVM std of 0.0 implies; soft-boundary R is updated after a warm-up of 10 epochs (the "
     "reference code's default)")
-
-
-def stroke_strength(thickness: float, paper_dataset: str, side: int) -> float:
-    """Stroke thickness M (pixels of the paper's images) scaled to images of ``side`` pixels."""
-    return round(float(thickness) * side / PAPER_SIDE[paper_dataset], 3)
 
 
 def _seeds(mode: str, seeds) -> tuple:
