@@ -314,3 +314,16 @@ def test_a_sweep_on_a_stand_in_checks_its_package_before_running(monkeypatch):
         check_datasets(runs)
     monkeypatch.setattr(installed, "missing_package", lambda key, root=None: None)
     check_datasets(runs)  # installed: nothing to say
+
+
+def test_a_baseline_run_of_the_runner_records_the_packages_it_read(portraits):
+    from svddlib.baselines.runner import default_config
+    from svddlib.reproduce.execute import execute_run
+
+    data = {"setup": "image_alteration", "dataset": "paintings", "seed": 0, "anomaly": "blocks",
+            "strength": 2, "size": 32, "n_train": 20, "n_val": 10, "n_test": 10,
+            "max_images": N_FILES}
+    run = {"kind": "baseline", "method": "if_pca", "data": data,
+           "baseline": default_config("if_pca", "smoke")}
+    metrics = execute_run(run)
+    assert metrics["data_source"]["portraits_package"]["package"] == "wesnoth-1.16-data"

@@ -12,8 +12,9 @@ is trained once. :func:`execute_run` trains a Deep SVDD variant
                          :func:`svddlib.experiments.best_before_collapse`);
 ``val_auc``              validation AUC of the selected epoch / hyperparameters;
 plus ``best_epoch``, ``collapse_epoch``, ``collapsed``, ``n_train``/``n_val``/``n_test``,
-``seconds``, ``normal_class`` and ``k`` (noise regularizer; else None) and the per-epoch
-``history`` (Deep SVDD). Baselines have no epochs: their
+``seconds``, ``normal_class`` and ``k`` (noise regularizer; else None), the per-epoch
+``history`` (Deep SVDD) and, for the installed stand-ins, ``data_source`` (package, version,
+files' digest). Baselines have no epochs: their
 ``auc_last`` and ``auc_before_collapse`` equal ``auc``.
 """
 from __future__ import annotations
@@ -68,11 +69,13 @@ def _deep_svdd(run: dict, folder: Path, checkpoints) -> dict:
             "best_epoch": summary["best_epoch"], "collapse_epoch": summary["collapse_epoch"],
             "collapsed": bool(summary["collapsed"]), "stopped_reason": summary["stopped_reason"],
             "n_train": summary["n_train"], "n_val": summary["n_val"],
-            "n_test": summary["n_test"], "history": history}
+            "n_test": summary["n_test"], "history": history,
+            **({"data_source": summary["data_source"]} if "data_source" in summary else {})}
 
 
 def _baseline(run: dict) -> dict:
     from ..baselines import run_baseline
+    from ..data.installed import data_provenance
     from ..experiments import build_data
 
     config = dict(run["baseline"])
@@ -83,11 +86,15 @@ def _baseline(run: dict) -> dict:
     data = build_data(**data_spec_of(run))
     result = run_baseline(run["method"], data, config)
     auc = _percent(result["test_auc"])
-    return {"auc": auc, "auc_last": auc, "auc_before_collapse": auc,
-            "val_auc": _percent(result["val_auc"]), "best_epoch": None, "collapse_epoch": None,
-            "collapsed": False, "selected": result.get("selected", {}),
-            "n_train": result["n_train"], "n_val": result["n_val"],
-            "n_test": result.get("n_test")}
+    metrics = {"auc": auc, "auc_last": auc, "auc_before_collapse": auc,
+               "val_auc": _percent(result["val_auc"]), "best_epoch": None,
+               "collapse_epoch": None, "collapsed": False, "selected": result.get("selected", {}),
+               "n_train": result["n_train"], "n_val": result["n_val"],
+               "n_test": result.get("n_test")}
+    provenance = data_provenance(data.info)
+    if provenance:  # the Debian packages and files behind the paintings / photographs sets
+        metrics["data_source"] = provenance
+    return metrics
 
 
 def execute_run(run: dict, folder=None, checkpoints=None) -> dict:
