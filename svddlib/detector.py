@@ -20,12 +20,13 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from .models import AUTOENCODERS, NETS, build_autoencoder, build_model
 from .models.efficientnet import fast_path_model
 from .objectives import radius_quantile
+from .outlier_api import AnomalyScoreOutlierMixin
 from .training import TrainConfig, compute_scores, pretrain_autoencoder, resolve_device, train
 
 __all__ = ["DeepSVDD", "AUTO_STEPS", "AUTO_MIN_EPOCHS", "AUTO_MIN_EPOCHS_PRETRAINED",
@@ -157,7 +158,7 @@ def _global_rng_preserved(device: torch.device):
         np.random.set_state(np_state)
 
 
-class DeepSVDD(OutlierMixin, BaseEstimator):
+class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
     """Deep SVDD (one-class / soft-boundary, optional noise or variance regularizer).
 
     net: 'efficientnet-lite0' (pretrained, for photographs), 'lenet-mnist' (28 x 28 grey),
@@ -447,18 +448,6 @@ class DeepSVDD(OutlierMixin, BaseEstimator):
         anomalous."""
         check_is_fitted(self, "model_")
         return self._scores(self._check_X(X, reset=False))
-
-    def score_samples(self, X) -> np.ndarray:
-        """Opposite of the anomaly score (scikit-learn convention: higher = more normal)."""
-        return -self.anomaly_score(X)
-
-    def decision_function(self, X) -> np.ndarray:
-        """score_samples - offset_: negative for outliers, positive for inliers."""
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X) -> np.ndarray:
-        """+1 for inliers, -1 for outliers."""
-        return np.where(self.decision_function(X) < 0, -1, 1)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path) -> None:

@@ -10,9 +10,11 @@ distance of its features to the ``n_neighbors`` nearest training features (no tr
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
+
+from ..outlier_api import AnomalyScoreOutlierMixin
 
 __all__ = ["PretrainedKNN", "knn_scores"]
 
@@ -22,7 +24,7 @@ def knn_scores(distances: np.ndarray) -> np.ndarray:
     return np.asarray(distances, dtype=np.float64).mean(axis=1)
 
 
-class PretrainedKNN(OutlierMixin, BaseEstimator):
+class PretrainedKNN(AnomalyScoreOutlierMixin, BaseEstimator):
     """kNN anomaly detector on frozen pretrained features, with scikit-learn's outlier API.
 
     X: images as :func:`svddlib.detector.as_image_tensor` takes them (uint8 (N, H, W[, C]) or
@@ -62,12 +64,3 @@ class PretrainedKNN(OutlierMixin, BaseEstimator):
         anomalous)."""
         check_is_fitted(self, "nn_")
         return knn_scores(self.nn_.kneighbors(self._features(X))[0])
-
-    def score_samples(self, X) -> np.ndarray:
-        return -self.anomaly_score(X)
-
-    def decision_function(self, X) -> np.ndarray:
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X) -> np.ndarray:
-        return np.where(self.decision_function(X) < 0, -1, 1)
