@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from .models import AUTOENCODERS, NETS, build_autoencoder, build_model
-from .models.efficientnet import fast_path_model
+from .models.efficientnet import fast_path_model, frozen_outputs
 from .objectives import radius_quantile
 from .outlier_api import AnomalyScoreOutlierMixin
 from .training import TrainConfig, compute_scores, pretrain_autoencoder, resolve_device, train
@@ -120,14 +120,6 @@ def as_image_tensor(X, name: str = "X") -> torch.Tensor:
     if not bool(torch.isfinite(x).all()):
         raise ValueError(f"{name} contains NaN or infinite values")
     return x
-
-
-@torch.no_grad()
-def _frozen_outputs(front, x: torch.Tensor, batch_size: int, device) -> torch.Tensor:
-    """Outputs of the frozen front (eval mode) for all of x, on the CPU."""
-    front.eval()
-    return torch.cat([front(x[i:i + batch_size].to(device)).cpu()
-                      for i in range(0, len(x), batch_size)])
 
 
 #: A final loss this many times above the untrained network's counts as diverged.
@@ -415,9 +407,9 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
         if not self._fast_path():
             return train(model, x, cfg, semi_labels=semi_labels, val=val, center=center), x
         front = model[0].to(device)
-        feats = _frozen_outputs(front, x, cfg.eval_batch_size, device)
+        feats = frozen_outputs(front, x, cfg.eval_batch_size, device)
         if val is not None:
-            val = (_frozen_outputs(front, val[0], cfg.eval_batch_size, device), val[1])
+            val = (frozen_outputs(front, val[0], cfg.eval_batch_size, device), val[1])
         return train(model[1], feats, cfg, semi_labels=semi_labels, val=val,
                      center=center), feats
 

@@ -12,6 +12,7 @@ The model variants of the paper's tables are in :data:`VARIANTS`.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import zipfile
 
@@ -89,6 +90,48 @@ def _pretrain(network: str, net_kwargs: dict, x, n_epochs: int, seed: int, devic
     return net, losses
 
 
+#: Frozen-front outputs of recent data specs (this process): the fast path computes them once.
+_FRONT_MEMO: dict = {}
+_FRONT_MEMO_SIZE = 6
+_FRONT_FILES = {"outputs.pt": zipfile.is_zipfile}
+
+
+def _front_inputs(net, tensors: dict, data_spec: dict, net_spec: dict, preprocessing: str):
+    """The tensors the trained part of ``net`` sees: the images themselves, or for a
+    :class:`~svddlib.models.FastPath` its frozen front's outputs, computed once per data spec
+    and front (cached under ``<results>/front-outputs/shared/``; memoised in this process)."""
+    import torch
+
+    from .models import FastPath
+    from .models.efficientnet import frozen_outputs
+
+    if not isinstance(net, FastPath):
+        return tensors
+    config = {"data": data_spec, "preprocessing": preprocessing,
+              "front": {k: net_spec.get(k) for k in ("network", "weights", "input_size",
+                                                     "trainable_blocks")}}
+    key = json.dumps(config, sort_keys=True, default=str)
+    if key not in _FRONT_MEMO:
+        def run(folder):
+            outputs = {k: frozen_outputs(net.front, x) for k, x in tensors.items()}
+            torch.save(outputs, folder / "outputs.pt")
+            return {k: list(v.shape) for k, v in outputs.items()}
+
+        folder = run_dir("front-outputs", "shared", config)
+        load_or_run("front-outputs", "shared", config, run, required=_FRONT_FILES)
+        if len(_FRONT_MEMO) >= _FRONT_MEMO_SIZE:
+            _FRONT_MEMO.pop(next(iter(_FRONT_MEMO)))
+        _FRONT_MEMO[key] = torch.load(folder / "outputs.pt", weights_only=True)
+    return _FRONT_MEMO[key]
+
+
+def _trained_part(net):
+    """The module that training updates: a fast path's tail, else the whole network."""
+    from .models import FastPath
+
+    return net.tail if isinstance(net, FastPath) else net
+
+
 def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs,
                          preprocessing, keep_scores, checkpoints):
     import torch
@@ -98,22 +141,27 @@ def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs
     from .training import TrainConfig, train
 
     data = build_data(**data_spec)
-    tensors, _ = model_inputs(data, preprocessing)  # per-batch conversion at paper scale
+    fast = net_spec.get("trainable_blocks") is not None
+    tensors, _ = model_inputs(data, preprocessing, lazy=False if fast else None)
     cfg = TrainConfig(**train_cfg)
     net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
     network = net_spec.get("network", "lenet-mnist")
     ae_losses = []
     if pretrain_epochs:
+        if fast:
+            raise ValueError("autoencoder pretraining and trainable_blocks do not combine")
         net, ae_losses = _pretrain(network, net_kwargs, tensors["train"], pretrain_epochs,
                                    cfg.seed, cfg.device)
     else:
         net = build_network(network, cfg.seed, **net_kwargs)
-    result = train(net, tensors["train"], cfg,
+    inputs = _front_inputs(net, tensors, data_spec, net_spec, preprocessing)
+    trained = _trained_part(net)
+    result = train(trained, inputs["train"], cfg,
                    semi_labels=torch.as_tensor(data.train.semi_labels)
                    if np.any(data.train.semi_labels) else None,
-                   val=(tensors["val"], data.val.labels), test=(tensors["test"], data.test.labels),
+                   val=(inputs["val"], data.val.labels), test=(inputs["test"], data.test.labels),
                    checkpoint_dir=checkpoints, checkpoint_every=CHECKPOINT_EVERY_S)
-    torch.save({"model": result.model.state_dict(), "center": result.center,
+    torch.save({"model": trained.state_dict(), "center": result.center,
                 "radius": result.radius}, folder / "model.pt")
     summary = {**result.summary(), "ae_losses": ae_losses, "data_name": data.name,
                "n_train": len(data.train), "n_val": len(data.val), "n_test": len(data.test)}
@@ -121,7 +169,7 @@ def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs
     if provenance:  # the Debian packages and files behind the paintings / photographs sets
         summary["data_source"] = provenance
     if keep_scores:
-        summary["test_scores"] = result.score(tensors["test"]).tolist()
+        summary["test_scores"] = result.score(inputs["test"]).tolist()
         summary["test_labels"] = data.test.labels.tolist()
     return summary
 
@@ -215,7 +263,7 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
                                 "run run_deep_svdd with the same arguments to train it")
     net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
     model = build_model(net_spec.get("network", "lenet-mnist"), **net_kwargs)
-    model.load_state_dict(saved["model"])
+    _trained_part(model).load_state_dict(saved["model"])
     model.to(device).eval()
     keys = ("best_epoch", "val_auc_best", "test_auc_best", "test_auc_last", "collapse_epoch")
     return TrainResult(model=model, center=saved["center"].to(device), radius=saved["radius"],

@@ -164,40 +164,46 @@ def test_paper_table3_one_vs_all_all_classes(paper_runs):
 def test_teach_mode_is_what_trims_say(teach_runs, name):
     preset, runs = PRESETS["teach"], teach_runs[name]
     trims = get_spec(name).trims["teach"]
-    assert "MNIST-5k" in trims and "photo patches" in trims and "k fixed at 50" in trims
+    assert all(w in trims for w in ("Fashion-MNIST", "photograph patches", "painted portraits",
+                                    "EfficientNet-Lite0", "k fixed at 50"))
     for run in runs:
         assert run["seed"] in DEFAULT_SEEDS["teach"]
         data = run["data"]
-        assert data["dataset"] in ("mnist5k", "photo_patches")
+        stand_in = {"CIFAR10": "fashion_mnist", "VOC2012": "photographs", "WikiArt": "paintings"}
+        assert data["dataset"] == stand_in[run["column"].split()[0]]
         caps = {"max_train": preset["max_train"], "max_eval": preset["max_eval"]}
         if run.get("method") == "geo":
             caps = SMALL_CAPS["geo"]
-        elif run["kind"] == "baseline" and run["baseline"].get("input_size"):
-            caps = SMALL_CAPS["resized"]
         assert {k: data[k] for k in caps} == caps
-        assert (data["dataset"] == "mnist5k") == run["column"].startswith("CIFAR10")
+        if data["dataset"] != "fashion_mnist":
+            assert data["size"] == preset["patches"]["size"] == 64
         if data.get("anomaly") == "strokes":
             scaled = run["notes"]["test_anomaly"]
             assert data["strength"] == scaled["thickness"] == pytest.approx(
                 scaled["paper_thickness"] * scaled["side"] / scaled["paper_side"], abs=1e-3)
     for run in _deep(runs):
         assert run["train"]["n_epochs"] == preset["n_epochs"]
-        assert run["net"]["network"] in ("lenet-mnist", "lenet-cifar")
+        assert run["net"]["network"] == "efficientnet-lite0" and run["net"]["weights"] == "imagenet"
+        assert run["preprocessing"] == "none"  # the network normalises its input itself
         if run["train"]["regularizer"] == "noise":
             assert run["choice"] is None and run["train"]["k"] == 50
+    for run in runs:
+        if run["kind"] == "baseline" and "cnn" in run["method"]:  # the same pretrained network
+            assert run["baseline"]["features"] == "efficientnet-lite0"
 
 
-def test_teach_stroke_mapping_and_shared_stand_in(teach_runs):
-    assert stroke_strength(5, "voc2012", 32) == pytest.approx(5 * 32 / 224, abs=1e-3)
+def test_teach_stroke_mapping_and_separate_stand_ins(teach_runs):
+    from svddlib.data.installed import min_side_for_strokes
+
+    assert stroke_strength(5, "voc2012", 64) == pytest.approx(5 * 64 / 224, abs=1e-3)
     assert stroke_strength(1, "cifar10", 28) == pytest.approx(0.875)
+    assert PRESETS["teach"]["patches"]["size"] >= min_side_for_strokes(5)  # >= 1 full pixel
     t4 = teach_runs["table4"]
     voc = {r["row"]: config_hash(cache_config(r)) for r in t4
            if r["column"] == "VOC2012 Strokes 5" and r["seed"] == 0}
     wiki = {r["row"]: config_hash(cache_config(r)) for r in t4
             if r["column"] == "WikiArt Strokes 5" and r["seed"] == 0}
-    # one stand-in for both datasets: one-class runs shared, soft-boundary differ by nu
-    assert voc["one-class | D. SVDD"] == wiki["one-class | D. SVDD"]
-    assert voc["soft-boundary | D. SVDD"] != wiki["soft-boundary | D. SVDD"]
+    assert voc["one-class | D. SVDD"] != wiki["one-class | D. SVDD"]  # different data now
 
 
 def test_fig1_all_lr_runs_share_the_head_runs_without_a_head(teach_runs):
@@ -213,16 +219,15 @@ def test_fig1_all_lr_runs_share_the_head_runs_without_a_head(teach_runs):
     assert noise[0] != noise[1]  # the head's lr differs (1e-2 vs 1e-1)
 
 
-def test_fig2_deep_no_pooling_rows_only_in_paper_mode(teach_runs, paper_runs):
-    teach_rows = {r["row"] for r in teach_runs["fig2"]}
-    assert "no pooling | D. SVDD" not in teach_rows and "pooling | D. SVDD" in teach_rows
-    assert "no pooling | D. SVDD" in {r["row"] for r in paper_runs["fig2"]}
-    from svddlib.models.resnet import resnet_feature_side
-    from svddlib.reproduce.specs import FIG2_FEATURE_SIDE
-
-    assert resnet_feature_side(FIG2_FEATURE_SIDE) == 2  # the pooling has something to pool
-    assert all(r["baseline"]["input_size"] == FIG2_FEATURE_SIDE for r in teach_runs["fig2"]
-               if r["kind"] == "baseline")
+def test_fig2_no_pooling_rows_in_every_mode(teach_runs, paper_runs):
+    for runs in (teach_runs["fig2"], paper_runs["fig2"]):
+        assert {"no pooling | D. SVDD", "pooling | D. SVDD"} <= {r["row"] for r in runs}
+    nets = {r["row"]: r["net"] for r in teach_runs["fig2"] if r["kind"] == "deep_svdd"}
+    assert nets["no pooling | D. SVDD"]["pooling"] is False
+    assert nets["pooling | D. SVDD"]["pooling"] == "max"
+    t2 = {config_hash(cache_config(r)) for r in teach_runs["table2"]}
+    pooled = [r for r in teach_runs["fig2"] if r["row"].startswith("pooling")]
+    assert all(config_hash(cache_config(r)) in t2 for r in pooled)  # the Table II runs
 
 
 def test_overrides_seeds_and_data_root():

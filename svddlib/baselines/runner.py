@@ -35,6 +35,12 @@ METHOD_LABELS = {
     "dsvdd": "D. SVDD (AE pretraining)",
 }
 BASELINES = tuple(METHOD_LABELS)
+#: Side the CNN-feature baselines resize images to outside paper mode, where their network is
+#: the ImageNet EfficientNet-Lite0 of svddlib.models (its last map is then 2 x 2).
+PRETRAINED_INPUT_SIZE = 64
+#: Side GEO's small network (trained from scratch, 72 transformations per image) sees outside
+#: paper mode: 64-px stand-in patches are resized to it, which makes GEO 4x cheaper.
+GEO_INPUT_SIZE = 32
 
 _SHALLOW = {  # name -> (model, feature kind, pooling)
     "ocsvm_pca": ("ocsvm", "pixels", None),
@@ -63,10 +69,12 @@ def default_config(name: str, mode: str = "teach") -> dict:
         if features == "pixels":
             cfg.update(preprocessing="gcn-minmax",
                        pca_grid=list(PCA_GRID) if mode != "smoke" else [8, 16])
-        else:
-            cfg.update(preprocessing="imagenet", weights="imagenet" if mode == "paper" else "auto",
-                       pooling=pooling,
+        elif mode == "paper":
+            cfg.update(preprocessing="imagenet", weights="imagenet", pooling=pooling,
                        input_size=None, pca_grid=[None])
+        else:  # the pretrained network that installs offline (teach mode's backbone)
+            cfg.update(features="efficientnet-lite0", preprocessing="none", weights="imagenet",
+                       pooling=pooling, input_size=PRETRAINED_INPUT_SIZE, pca_grid=[None])
         if model == "ocsvm":
             cfg.update(nu_grid=list(OCSVM_NU_GRID) if mode != "smoke" else [0.1],
                        gamma_factors=list(OCSVM_GAMMA_FACTORS) if mode != "smoke" else [0.5, 2.0])
@@ -82,7 +90,8 @@ def default_config(name: str, mode: str = "teach") -> dict:
                    n_epochs=1 if mode == "smoke" else math.ceil(200 / 72),
                    batch_size=35 if paper else 128, lr=1e-4 if paper else 1e-3,
                    weight_decay=5e-4, shift=8, score="dirichlet",
-                   max_steps=20 if mode == "smoke" else None, width=8)
+                   max_steps=20 if mode == "smoke" else None, width=8,
+                   input_size=None if paper else GEO_INPUT_SIZE)
     elif name == "dsvdd":
         from .pretrain import default_pretrain_config
 
@@ -125,12 +134,30 @@ class _Inputs:
 
 
 def _shallow_features(cfg: dict, inputs: _Inputs, images: np.ndarray, extractor=None):
+    from ..models import efficientnet_lite0_features
     from .features import flatten_pixels, resnet18_features
 
     x = inputs(images)
     if cfg["features"] == "pixels":
         return flatten_pixels(x)
+    if cfg["features"] == "efficientnet-lite0":
+        return efficientnet_lite0_features(x, net=extractor)
     return resnet18_features(x, extractor=extractor, device=cfg["device"])
+
+
+def _extractor(cfg: dict):
+    """The frozen network of a CNN-feature baseline (None for pixel features)."""
+    from ..models import EfficientNetLite0Backbone
+    from .features import ResNet18Features
+
+    if cfg["features"] == "resnet18":
+        return ResNet18Features(cfg["weights"], cfg["pooling"], cfg["input_size"],
+                                seed=cfg["seed"])
+    if cfg["features"] == "efficientnet-lite0":
+        return EfficientNetLite0Backbone(cfg["weights"], bias=True,
+                                         pooling=cfg["pooling"] or False,
+                                         input_size=cfg["input_size"]).eval()
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -160,18 +187,14 @@ def fit_baseline(name: str, data, config: dict | None = None):
 
 
 def _fit_shallow(cfg: dict, data):
-    from .features import ResNet18Features
     from .shallow import parameter_grid, select_on_validation
 
     inputs = _Inputs(data.train.images, cfg["preprocessing"])
-    extractor = None
+    extractor = _extractor(cfg)
     extra = {}
-    if cfg["features"] == "resnet18":
-        extractor = ResNet18Features(cfg["weights"], cfg["pooling"], cfg["input_size"],
-                                     seed=cfg["seed"])
     x_train = _shallow_features(cfg, inputs, data.train.images, extractor)
     if extractor is not None:
-        extra["weights_used"] = extractor.weights_used
+        extra["weights_used"] = getattr(extractor, "weights_used", cfg["weights"])
     x_val = _shallow_features(cfg, inputs, data.val.images, extractor)
     grid_kwargs = {k: cfg[k] for k in ("nu_grid", "gamma_factors") if k in cfg}
     grid = parameter_grid(cfg["model"], pca_grid=cfg["pca_grid"], seed=cfg["seed"], **grid_kwargs)
@@ -186,9 +209,20 @@ def _fit_shallow(cfg: dict, data):
 
 
 def _fit_geo(cfg: dict, data):
+    import torch
+
     from .geo import GEODetector
 
-    inputs = _Inputs(data.train.images, cfg["preprocessing"])
+    prepare = _Inputs(data.train.images, cfg["preprocessing"])
+
+    def inputs(images):  # resized to input_size (None: as they are)
+        x = prepare(images)
+        side = cfg["input_size"]
+        if side is None or x.shape[-1] == side:
+            return x
+        return torch.nn.functional.interpolate(x, size=(side, side), mode="bilinear",
+                                               align_corners=False, antialias=True)
+
     detector = GEODetector(arch=cfg["arch"], weights=cfg["weights"], n_epochs=cfg["n_epochs"],
                            batch_size=cfg["batch_size"], lr=cfg["lr"],
                            weight_decay=cfg["weight_decay"], shift=cfg["shift"],

@@ -43,7 +43,7 @@ from .common import check_input_shape, drop_batchnorm_affine
 from .resnet import POOLINGS
 
 __all__ = ["EfficientNetLite0Backbone", "efficientnet_lite0_features", "weights_path",
-           "fast_path_model", "split_lr_groups", "Tail", "HEAD_LR_FACTOR",
+           "fast_path_model", "FastPath", "frozen_outputs", "split_lr_groups", "Tail", "HEAD_LR_FACTOR",
            "IMAGENET_MEAN", "IMAGENET_STD", "DEFAULT_INPUT_SIZE", "N_BLOCKS"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -190,18 +190,40 @@ class Tail(nn.Sequential):
         return split_lr_groups(self, lr)
 
 
+class FastPath(nn.Sequential):
+    """``Sequential(front, tail)``: a frozen front whose outputs can be computed once and a
+    trainable tail (:func:`fast_path_model`). ``model(x)`` runs both on images."""
+
+    @property
+    def front(self) -> nn.Module:
+        return self[0]
+
+    @property
+    def tail(self) -> Tail:
+        return self[1]
+
+
 def fast_path_model(n_trainable_blocks: int, weights="imagenet", bias: bool = False,
                     pooling=True, rep_dim: int | None = None,
-                    input_size: int = DEFAULT_INPUT_SIZE) -> nn.Sequential:
-    """``Sequential(front, tail)``: a frozen front of the exact ImageNet network (bias=True,
-    no gradients; a fixed input transform, so it has no learnable constant) and a trainable
-    tail of the last ``n_trainable_blocks`` blocks, head convolution, pooling and projection
-    with the ``bias`` switch. Train the tail on the front's (cacheable) outputs."""
+                    input_size: int = DEFAULT_INPUT_SIZE) -> FastPath:
+    """A frozen front of the exact ImageNet network (bias=True, no gradients; a fixed input
+    transform, so it has no learnable constant) and a trainable tail of the last
+    ``n_trainable_blocks`` blocks, head convolution, pooling and projection with the ``bias``
+    switch. Train the tail on the front's (cacheable) outputs (:func:`frozen_outputs`)."""
     front = EfficientNetLite0Backbone(weights, True, pooling, None, input_size).split(
         n_trainable_blocks)[0].requires_grad_(False).eval()
     tail = EfficientNetLite0Backbone(weights, bias, pooling, rep_dim, input_size).split(
         n_trainable_blocks)[1]
-    return nn.Sequential(front, tail)
+    return FastPath(front, tail)
+
+
+@torch.no_grad()
+def frozen_outputs(front: nn.Module, x, batch_size: int = 256, device="cpu") -> Tensor:
+    """Outputs of the frozen ``front`` (eval mode) for all images ``x``, on the CPU."""
+    front.eval().to(device)
+    x = torch.as_tensor(x)
+    return torch.cat([front(x[i:i + batch_size].to(device)).cpu()
+                      for i in range(0, len(x), batch_size)])
 
 
 @torch.no_grad()

