@@ -37,7 +37,7 @@ from .train_config import (TrainConfig, check_non_negative, check_positive_int, 
                            resolve_device)
 from .train_inputs import (as_eval_set, as_input, check_model_input, check_semi_labels,
                            device_batches, in_order, is_lazy, select)
-from .weighting import feature_grad_norms as _feature_grad_norms  # noqa: F401  (tests import it here)
+from .weighting import feature_grad_norms as _feature_grad_norms  # noqa: F401 (tests use it)
 
 __all__ = ["TrainConfig", "TrainResult", "train", "compute_scores", "resolve_device",
            "pretrain_autoencoder", "CHECKPOINT_NAME"]
