@@ -159,3 +159,24 @@ def test_no_module_imports_another_modules_private_name():
 def test_no_private_names_cross_modules_in_data():
     _, private = _import_graph()
     assert not private
+
+
+def test_figures_and_tables_are_saved_into_plain_folders(tmp_path, monkeypatch):
+    import matplotlib
+    import pandas as pd
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from svddlib import plotting
+
+    monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
+    table = pd.DataFrame({"auc": [0.5]})
+    assert plotting.save_table(table, "t", "reproduce/table1/smoke").parent == \
+        tmp_path / "tables" / "reproduce" / "table1" / "smoke"
+    assert plotting.save_table(table, "t", tmp_path / "own").parent == tmp_path / "own"
+    fig = plt.figure()
+    assert plotting.save_figure(fig, "f", "reproduce") == tmp_path / "figures" / "reproduce" / "f.png"
+    notebook = config.Config(notebook="30_hypersphere_collapse", mode="smoke")
+    assert plotting.save_figure(fig, "f", notebook).parent.name == "30_hypersphere_collapse"
+    plt.close(fig)
