@@ -31,7 +31,7 @@ from typing import Any, Callable
 from .paths import results_root
 
 __all__ = [
-    "config_hash", "atomic_write_json", "atomic_torch_save", "load_or_run", "run_dir",
+    "config_hash", "atomic_write", "atomic_write_json", "atomic_torch_save", "load_or_run", "run_dir",
     "library_versions", "save_summary", "CorruptEntryWarning", "move_aside", "read_entry",
     "entry_lock", "remove_stale_work",
 ]
@@ -62,7 +62,9 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write ``path`` atomically: ``write(tmp)`` fills a temporary file beside it, which then
+    replaces ``path`` (a failed write leaves no file); returns ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -79,14 +81,14 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
 def atomic_write_json(path, obj) -> Path:
     """Write ``obj`` as indented JSON to ``path`` atomically (temp file + rename)."""
     text = json.dumps(_jsonable(obj), indent=2, sort_keys=True)
-    return _atomic_write(Path(path), lambda tmp: tmp.write_text(text + "\n"))
+    return atomic_write(Path(path), lambda tmp: tmp.write_text(text + "\n"))
 
 
 def atomic_torch_save(obj, path) -> Path:
     """``torch.save`` to ``path`` atomically (temp file + rename)."""
     import torch
 
-    return _atomic_write(Path(path), lambda tmp: torch.save(obj, tmp))
+    return atomic_write(Path(path), lambda tmp: torch.save(obj, tmp))
 
 
 def library_versions() -> dict:

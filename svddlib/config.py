@@ -2,7 +2,7 @@
 
 A notebook's ``parameters`` cell holds literals only (``None`` meaning "use the preset of the
 mode"). The next cell calls :func:`setup_notebook`, which resolves the mode, fills every
-``None`` from the notebook's preset in :mod:`svddlib.course`, checks the names, seeds all
+``None`` from the notebook's preset in :mod:`svddlib.course_map`, checks the names, seeds all
 generators and returns a :class:`Config`.
 
 Modes
@@ -18,15 +18,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .course_map import COMMON_PARAMETERS, notebook_spec
 from .paths import figures_root, results_root, tables_root
 from .modes import MODES, resolve_mode  # re-exported: modes live below the course layer
 
 __all__ = ["MODES", "COMMON_PARAMETERS", "Config", "resolve_mode", "resolve_device",
            "setup_notebook"]
-
-#: Parameters every notebook has, with their defaults.
-COMMON_PARAMETERS = {"mode": None, "seed": 0, "force_retrain": False}
-
 
 class Config(dict):
     """A dict whose keys can also be read as attributes (``cfg.lr`` is ``cfg["lr"]``)."""
@@ -39,6 +36,11 @@ class Config(dict):
 
     def __setattr__(self, name, value):
         self[name] = value
+
+    def __fspath__(self) -> str:
+        """The notebook's name: the folder of its figures and tables under their roots
+        (``plotting.save_figure(fig, name, cfg)``)."""
+        return self.get("notebook", "")
 
     def public(self) -> dict:
         """The JSON-able part (no generator or device objects): what a cache key is made of."""
@@ -60,7 +62,6 @@ def setup_notebook(notebook: str, **parameters) -> Config:
     ``parameters`` are the variables of the notebook's parameters cell. Values that are ``None``
     take the preset of the mode; unknown names raise a ValueError naming the known ones.
     """
-    from .course import notebook_spec
     from .plotting import set_style
     from .seeding import set_seed
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cache import _atomic_write
+from .cache import atomic_write
 from .paths import figures_root, tables_root
 
 __all__ = ["set_style", "save_figure", "save_table", "plot_histories", "chance_line",
@@ -45,28 +45,30 @@ def set_style() -> None:
                          "axes.titlesize": "medium", "savefig.bbox": "tight"})
 
 
-def _folder(root: Path, cfg) -> Path:
-    sub = getattr(cfg, "notebook", None) if cfg is not None else None
-    folder = root / sub if sub else root
+def _folder(root: Path, folder) -> Path:
+    folder = Path(root, folder) if folder is not None else Path(root)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def save_figure(fig, name: str, cfg=None) -> Path:
-    """Save ``fig`` as ``<results>/figures/<notebook>/<name>.png`` with deterministic metadata.
+def save_figure(fig, name: str, folder=None) -> Path:
+    """Save ``fig`` as ``<results>/figures/<folder>/<name>.png`` with deterministic metadata.
 
-    The PNG carries no timestamp, so the same figure saved twice gives the same bytes.
+    ``folder``: a path relative to the figures root (an absolute one replaces it); a
+    notebook's :class:`~svddlib.config.Config` stands for its notebook's name. The PNG carries
+    no timestamp, so the same figure saved twice gives the same bytes.
     """
-    path = _folder(figures_root(), cfg) / f"{Path(name).stem}.png"
-    return _atomic_write(path, lambda tmp: fig.savefig(
+    path = _folder(figures_root(), folder) / f"{Path(name).stem}.png"
+    return atomic_write(path, lambda tmp: fig.savefig(
         tmp, format="png", metadata={"Software": "svddlib (matplotlib)"}))
 
 
-def save_table(df, name: str, cfg=None) -> Path:
-    """Save a pandas DataFrame as CSV and Markdown under ``<results>/tables/<notebook>/``."""
-    folder = _folder(tables_root(), cfg)
-    _atomic_write(folder / f"{name}.md", lambda tmp: tmp.write_text(df.to_markdown() + "\n"))
-    return _atomic_write(folder / f"{name}.csv", lambda tmp: df.to_csv(tmp))
+def save_table(df, name: str, folder=None) -> Path:
+    """Save a pandas DataFrame as CSV and Markdown under ``<results>/tables/<folder>/``
+    (``folder`` as for :func:`save_figure`); returns the CSV's path."""
+    folder = _folder(tables_root(), folder)
+    atomic_write(folder / f"{name}.md", lambda tmp: tmp.write_text(df.to_markdown() + "\n"))
+    return atomic_write(folder / f"{name}.csv", lambda tmp: df.to_csv(tmp))
 
 
 #: ``gid`` of the artist :func:`chance_line` draws (tests find chance lines by it).
@@ -165,44 +167,14 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
     drawn as one line (the median per epoch over the seeds: robust on log axes, the mean for
     two seeds) and a shaded band (their range) instead of one line per seed.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-    import pandas as pd
-    import seaborn as sns
-    from matplotlib import colors as mpl_colors
-    from matplotlib.ticker import MaxNLocator
-
     if not runs:
         raise ValueError("runs is empty: pass {label: history or [history per seed]}")
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-    if axes is None:
-        ncols = ncols or min(len(metrics), 3)
-        nrows = -(-len(metrics) // ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
-        axes = axes.ravel()
-        for ax in axes[len(metrics):]:
-            ax.set_visible(False)
-    else:
-        axes = np.atleast_1d(axes).ravel()
-        fig = axes[0].figure
-    if len(axes) < len(metrics):
-        raise ValueError(f"{len(metrics)} metrics need {len(metrics)} axes, got {len(axes)}")
-    colors = {**PALETTE, **(colors or {})}
-    taken = {mpl_colors.to_hex(colors[label]) for label in runs if label in colors}
-    cycle = iter([c for c in map(mpl_colors.to_hex, sns.color_palette(n_colors=10))
-                  if c not in taken] * 3)
+    fig, axes = _panels(len(metrics), axes, ncols)
+    color_of = _run_colors(runs, colors)
     for label, histories in runs.items():
-        if isinstance(histories, (pd.DataFrame, dict)) or (
-                histories and isinstance(histories[0], dict)):
-            histories = [histories]
-        color = colors.get(label) or next(cycle)
-        frames = [pd.DataFrame(history) for history in histories]
-        for frame in frames:
-            missing = [m for m in metrics if m not in frame]
-            if missing:
-                raise ValueError(f"run {label!r} has no per-epoch {missing}; "
-                                 f"it has {sorted(frame.columns)}")
-        style = {"color": color, "lw": 1.6, "ls": (linestyles or {}).get(label, "-")}
+        frames = _history_frames(label, histories, metrics)
+        style = {"color": color_of[label], "lw": 1.6, "ls": (linestyles or {}).get(label, "-")}
         if band and len(frames) > 1:
             _draw_band(axes, metrics, frames, label, style)
             continue
@@ -211,20 +183,78 @@ def plot_histories(runs: dict, metrics=("feature_var", "test_auc"), *, axes=None
                 ax.plot(frame["epoch"], frame[metric], alpha=0.85, marker="o", ms=2.5,
                         label=label if i == 0 else None, **style)
     for ax, metric in zip(axes, metrics):
-        for text, y in (references or {}).get(metric, {}).items():
-            ax.axhline(y, color="0.3", ls="--", lw=1)
-            ax.annotate(text, (1, y), xycoords=("axes fraction", "data"), ha="right",
-                        va="bottom", fontsize="small", color="0.3")
-        if metric in log_metrics:
-            ax.set_yscale("log")
-        if "auc" in metric:
-            chance_line(ax, 0.5)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("epoch")
-        ax.set_title(metric_title(metric))
+        _dress_panel(ax, metric, (references or {}).get(metric, {}), metric in log_metrics)
     axes[0].legend(fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def _panels(n: int, axes=None, ncols: int | None = None):
+    """(figure, flat axes) for ``n`` panels: new subplots (``ncols`` wide, at most 3 by
+    default; the spare ones hidden) or the given ``axes``."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if axes is None:
+        ncols = ncols or min(n, 3)
+        nrows = -(-n // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
+        axes = axes.ravel()
+        for ax in axes[n:]:
+            ax.set_visible(False)
+    else:
+        axes = np.atleast_1d(axes).ravel()
+        fig = axes[0].figure
+    if len(axes) < n:
+        raise ValueError(f"{n} metrics need {n} axes, got {len(axes)}")
+    return fig, axes
+
+
+def _run_colors(runs: dict, colors: dict | None) -> dict:
+    """A colour per run label: ``colors``, then :data:`PALETTE`, then the seaborn cycle
+    without the colours already taken."""
+    import seaborn as sns
+    from matplotlib import colors as mpl_colors
+
+    colors = {**PALETTE, **(colors or {})}
+    taken = {mpl_colors.to_hex(colors[label]) for label in runs if label in colors}
+    cycle = iter([c for c in map(mpl_colors.to_hex, sns.color_palette(n_colors=10))
+                  if c not in taken] * 3)
+    return {label: colors.get(label) or next(cycle) for label in runs}
+
+
+def _history_frames(label: str, histories, metrics: list) -> list:
+    """One DataFrame per history of run ``label`` (one history or a list, one per seed);
+    an error naming the metrics a history lacks."""
+    import pandas as pd
+
+    if isinstance(histories, (pd.DataFrame, dict)) or (
+            histories and isinstance(histories[0], dict)):
+        histories = [histories]
+    frames = [pd.DataFrame(history) for history in histories]
+    for frame in frames:
+        missing = [m for m in metrics if m not in frame]
+        if missing:
+            raise ValueError(f"run {label!r} has no per-epoch {missing}; "
+                             f"it has {sorted(frame.columns)}")
+    return frames
+
+
+def _dress_panel(ax, metric: str, references: dict, log_scale: bool) -> None:
+    """Reference lines, log scale, chance line (AUC), integer epochs and the title in words."""
+    from matplotlib.ticker import MaxNLocator
+
+    for text, y in references.items():
+        ax.axhline(y, color="0.3", ls="--", lw=1)
+        ax.annotate(text, (1, y), xycoords=("axes fraction", "data"), ha="right",
+                    va="bottom", fontsize="small", color="0.3")
+    if log_scale:
+        ax.set_yscale("log")
+    if "auc" in metric:
+        chance_line(ax, 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_title(metric_title(metric))
 
 
 def _draw_band(axes, metrics, frames, label, style):

@@ -2,12 +2,18 @@
 
 Only one of them is used at a time, as in the paper. Both return a scalar L_reg that the
 trainer adds to L_SVDD with the weight c_t of :mod:`svddlib.weighting`.
+
+The trainer sees each regularizer as an object behind one interface (:class:`Regularizer`),
+built once from a TrainConfig by :func:`make_regularizer`: a new regularizer is a subclass
+here plus its entry in ``_KINDS``.
 """
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from .weighting import ZeroWeight, make_weighting
 
 __all__ = [
     "REGULARIZERS",
@@ -18,9 +24,11 @@ __all__ = [
     "minibatch_variance",
     "variance_regularizer",
     "variance_threshold",
+    "Regularizer",
+    "NoiseRegularizer",
+    "VarianceRegularizer",
+    "make_regularizer",
 ]
-
-REGULARIZERS = ("none", "noise", "variance")
 
 
 def _check_k(k) -> int:
@@ -127,3 +135,98 @@ def variance_threshold(epoch: int, d0: float = 0.1, r: int = 3) -> float:
     if isinstance(r, bool) or not isinstance(r, int) or r < 1:
         raise ValueError(f"r (epochs per tenfold decrease) must be an integer >= 1, got {r!r}")
     return d0 / 10 ** (epoch // r)
+
+
+# ----------------------------------------------------------------------------- for the trainer
+class Regularizer:
+    """What the trainer needs of a regularizer; this base class is 'none' (L_reg = 0, c_t = 0).
+
+    Built from a TrainConfig ``cfg`` for features of dimension ``p`` on ``device``. ``weighted``:
+    whether L_reg enters Eq. (6) with a weight c_t; ``head``: a module trained beside the
+    network (None here), with the optimizer groups of :meth:`param_groups`.
+    """
+
+    weighted = False
+    head: nn.Module | None = None
+
+    def __init__(self, cfg, p: int, device):
+        pass
+
+    def param_groups(self) -> list:
+        """Adam parameter groups of the regularizer's own parameters (with their lr)."""
+        return []
+
+    def start_epoch(self, epoch: int) -> None:
+        """Called before epoch ``epoch`` (counted from 0)."""
+
+    def loss(self, features: Tensor) -> Tensor:
+        """L_reg of a minibatch of features (n, p)."""
+        return features.new_zeros(())
+
+    def diagnostics(self) -> dict:
+        """Values for the epoch's history record."""
+        return {"reg_threshold": 0.0}
+
+    def state_dict(self) -> dict:
+        """What a checkpoint keeps (its keys enter the checkpoint dict as they are)."""
+        return {"head": None}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+class NoiseRegularizer(Regularizer):
+    """Eq. (4): the random-label loss of the head g (k tasks, learning rate ``lr_head``); fresh
+    labels per minibatch from a generator seeded with ``seed + 1``."""
+
+    weighted = True
+
+    def __init__(self, cfg, p: int, device):
+        self.head = NoiseHead(p, cfg.k).to(device)
+        self.lr = cfg.lr_head
+        self.generator = torch.Generator().manual_seed(cfg.seed + 1)
+
+    def param_groups(self) -> list:
+        return [{"params": list(self.head.parameters()), "lr": self.lr}]
+
+    def loss(self, features: Tensor) -> Tensor:
+        return noise_regularizer(self.head(features), self.generator)
+
+    def state_dict(self) -> dict:
+        return {"head": self.head.state_dict(), "noise_gen": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.head.load_state_dict(state["head"])
+        self.generator.set_state(state["noise_gen"])
+
+
+class VarianceRegularizer(Regularizer):
+    """Eq. (5) with the threshold d_t annealed per epoch (``d0``, ``r``; reported as
+    ``reg_threshold``)."""
+
+    weighted = True
+
+    def __init__(self, cfg, p: int, device):
+        self.d0, self.r = cfg.d0, cfg.r
+        self.threshold = variance_threshold(0, self.d0, self.r)
+
+    def start_epoch(self, epoch: int) -> None:
+        self.threshold = variance_threshold(epoch, self.d0, self.r)
+
+    def loss(self, features: Tensor) -> Tensor:
+        return variance_regularizer(features, self.threshold)
+
+    def diagnostics(self) -> dict:
+        return {"reg_threshold": self.threshold}
+
+
+_KINDS = {"none": Regularizer, "noise": NoiseRegularizer, "variance": VarianceRegularizer}
+#: The names TrainConfig.regularizer accepts.
+REGULARIZERS = tuple(_KINDS)
+
+
+def make_regularizer(cfg, p: int, device):
+    """(regularizer, weight c_t) named by ``cfg.regularizer`` and ``cfg.weighting``; without a
+    weighted regularizer c_t is 0."""
+    regularizer = _KINDS[cfg.regularizer](cfg, p, device)
+    return regularizer, make_weighting(cfg) if regularizer.weighted else ZeroWeight()

@@ -3,7 +3,7 @@
 ``build_site(names, mode)`` takes the notebooks papermill executed for a mode
 (``results/executed/<mode>/``, written by ``python -m svddlib.course run``), executes only those
 that are missing, older than their source or interrupted, refuses to publish any notebook that
-raised, stages them in course order (:data:`svddlib.course.NOTEBOOKS`) with a header linking
+raised, stages them in course order (:data:`svddlib.course_map.NOTEBOOKS`) with a header linking
 the source notebook and giving the command that re-runs it, and builds HTML with Jupyter Book::
 
     python -m svddlib.course site                 # mode from $SVDD_MODE, else teach
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import course
-from .config import resolve_mode
+from . import course_map
+from .modes import resolve_mode
 from .paths import project_root, results_root
 
 __all__ = ["SiteBuildError", "site_root", "site_notebooks", "notebooks_to_execute",
@@ -44,11 +44,12 @@ def site_notebooks(names: list[str] | None = None) -> list[str]:
     """The site's notebooks in course order: ``names``, else all on disk that have presets."""
     if names:
         for name in names:
-            course.notebook_spec(name)  # clear error for an unknown or planned notebook
-            if not (course.notebooks_dir() / f"{name}.ipynb").exists():
-                raise FileNotFoundError(f"no notebook {course.notebooks_dir() / name}.ipynb")
-        return [name for name in course.NOTEBOOKS if name in names]
-    return [name for name in course.available_notebooks() if not course.NOTEBOOKS[name].planned]
+            course_map.notebook_spec(name)  # clear error for an unknown or planned notebook
+            if not (course_map.notebooks_dir() / f"{name}.ipynb").exists():
+                raise FileNotFoundError(f"no notebook {course_map.notebooks_dir() / name}.ipynb")
+        return [name for name in course_map.NOTEBOOKS if name in names]
+    return [name for name in course_map.available_notebooks()
+            if not course_map.NOTEBOOKS[name].planned]
 
 
 def notebooks_to_execute(names: list[str], executed_dir: Path) -> list[str]:
@@ -59,7 +60,7 @@ def notebooks_to_execute(names: list[str], executed_dir: Path) -> list[str]:
     stale = []
     for name in names:
         executed = executed_dir / f"{name}.ipynb"
-        source = course.notebooks_dir() / f"{name}.ipynb"
+        source = course_map.notebooks_dir() / f"{name}.ipynb"
         if not executed.exists() or executed.stat().st_mtime < source.stat().st_mtime \
                 or not _finished(nbformat.read(executed, as_version=4)):
             stale.append(name)
@@ -88,7 +89,7 @@ def _execute_missing(names: list[str], mode: str, executed_dir: Path) -> None:
         print(f"executing {name} in {mode} mode (no up-to-date executed copy) ...", flush=True)
         start = time.perf_counter()
         try:
-            course.run_notebook(name, mode, output_dir=executed_dir)
+            course_map.run_notebook(name, mode, output_dir=executed_dir)
         except Exception as err:  # papermill's PapermillExecutionError, a dead kernel, ...
             raise SiteBuildError(f"notebook {name} raised while executing in {mode} mode, "
                                  f"so the site is not built:\n{err}") from err
@@ -96,7 +97,7 @@ def _execute_missing(names: list[str], mode: str, executed_dir: Path) -> None:
 
 
 def _header_cell(name: str, mode: str):
-    spec = course.NOTEBOOKS[name]
+    spec = course_map.NOTEBOOKS[name]
     text = (f":::{{admonition}} Source and re-run\n:class: tip\n"
             f"Executed in **{mode}** mode. Paper: section {spec.paper_section}. "
             f"Source notebook: {{download}}`notebooks/{name}.ipynb <_notebooks/{name}.ipynb>`.\n"
@@ -127,7 +128,7 @@ def _stage_notebook(name: str, nb, mode: str, source_dir: Path) -> None:
         and nb.cells[0].source.lstrip().startswith("# ")
     nb.cells.insert(1 if first_is_title else 0, _header_cell(name, mode))
     _write_if_changed(source_dir / f"{name}.ipynb", nbformat.writes(nb))
-    shutil.copy2(course.notebooks_dir() / f"{name}.ipynb", source_dir / "_notebooks")
+    shutil.copy2(course_map.notebooks_dir() / f"{name}.ipynb", source_dir / "_notebooks")
 
 
 def _toc(names: list[str]) -> str:
@@ -167,7 +168,7 @@ def build_site(names: list[str] | None = None, mode: str | None = None,
     mode = resolve_mode(mode)
     names = site_notebooks(names)
     if not names:
-        raise ValueError(f"no notebooks to publish in {course.notebooks_dir()}")
+        raise ValueError(f"no notebooks to publish in {course_map.notebooks_dir()}")
     executed_dir = results_root() / "executed" / mode
     output_dir = Path(output_dir or site_root())
     _execute_missing(names, mode, executed_dir)

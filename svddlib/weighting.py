@@ -3,15 +3,17 @@
 Besides the paper's adaptive (Eq. 7) and fixed weights, two controls that cannot fade during a
 collapse: a floor ``c_min`` on the adaptive weight, and ``gradnorm``, the same moving average
 of the ratio of the two losses' *gradient norms* with respect to the features.
+
+The trainer calls :meth:`step` of the weight :func:`make_weighting` built from its TrainConfig
+once per iteration; ``value`` is the last c_t, ``state_dict`` goes into the checkpoint.
 """
 from __future__ import annotations
 
 import math
 
-__all__ = ["WEIGHTINGS", "AdaptiveWeight", "FixedWeight", "GradNormWeight", "check_unit_interval",
-           "steady_state_weight", "lag_factor"]
-
-WEIGHTINGS = ("adaptive", "fixed", "gradnorm")
+__all__ = ["WEIGHTINGS", "AdaptiveWeight", "FixedWeight", "GradNormWeight", "ZeroWeight",
+           "make_weighting", "feature_grad_norms", "check_unit_interval", "steady_state_weight",
+           "lag_factor"]
 
 
 def steady_state_weight(l_svdd: float, l_reg: float, beta: float = 0.5) -> float:
@@ -67,6 +69,15 @@ class AdaptiveWeight:
         self._on_device = None  # the value as a 0-dim float64 tensor while update_tensor runs
         self.value = max(float(c0), self.c_min)
 
+    @classmethod
+    def from_config(cls, cfg):
+        return cls(cfg.alpha, cfg.beta, cfg.c0, cfg.c_min)
+
+    def step(self, features, l_svdd, l_reg):
+        """c_t of Eq. (6) for this iteration from the minibatch's losses: a float32 tensor on
+        their device (no host sync per step)."""
+        return self.update_tensor(l_svdd, l_reg).float()
+
     @property
     def value(self) -> float:
         """c_t as a Python float (reading it waits for the device when update_tensor ran)."""
@@ -114,6 +125,9 @@ class GradNormWeight(AdaptiveWeight):
     p (n - 1) / n whatever the scale of the features (notebook 43), so it cannot fade to zero.
     """
 
+    def step(self, features, l_svdd, l_reg) -> float:
+        return self.update(*feature_grad_norms(features, l_svdd, l_reg))
+
 
 class FixedWeight:
     """Constant weight c_t = value (c_t = 1 is the fixed scheme of Table I)."""
@@ -123,7 +137,14 @@ class FixedWeight:
             raise ValueError(f"fixed weight must be a finite number >= 0, got {value!r}")
         self.value = float(value)
 
+    @classmethod
+    def from_config(cls, cfg):
+        return cls(cfg.fixed_weight)
+
     def update(self, l_svdd: float, l_reg: float) -> float:
+        return self.value
+
+    def step(self, features, l_svdd, l_reg) -> float:
         return self.value
 
     def state_dict(self) -> dict:
@@ -131,3 +152,35 @@ class FixedWeight:
 
     def load_state_dict(self, state: dict) -> None:
         self.value = float(state["value"])
+
+
+class ZeroWeight(FixedWeight):
+    """c_t = 0 for a regularizer that is not weighted ('none'); a checkpoint's value is ignored."""
+
+    def __init__(self):
+        super().__init__(0.0)
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+def feature_grad_norms(features, l_svdd, l_reg) -> tuple[float, float]:
+    """||d L_SVDD / d phi|| and ||d L_reg / d phi|| over the minibatch features (for 'gradnorm')."""
+    import torch
+
+    norms = []
+    for loss in (l_svdd, l_reg):
+        grad = (torch.autograd.grad(loss, features, retain_graph=True, allow_unused=True)[0]
+                if loss.requires_grad else None)
+        norms.append(0.0 if grad is None else float(grad.norm()))
+    return norms[0], norms[1]
+
+
+_KINDS = {"adaptive": AdaptiveWeight, "fixed": FixedWeight, "gradnorm": GradNormWeight}
+#: The names TrainConfig.weighting accepts.
+WEIGHTINGS = tuple(_KINDS)
+
+
+def make_weighting(cfg):
+    """The weight c_t named by ``cfg.weighting``, with its parameters from the TrainConfig."""
+    return _KINDS[cfg.weighting].from_config(cfg)

@@ -76,3 +76,107 @@ def test_missing_dataset_checks_folders_without_decoding(tmp_path):
     assert "test_batch" in registry.missing_dataset("cifar10", root=batches)
     (batches / "test_batch").write_bytes(b"")
     assert registry.missing_dataset("cifar10", root=batches) is None
+
+
+def _module_names() -> dict:
+    """Dotted module name (``svddlib.x.y``; a package by its ``__init__``) -> file."""
+    names = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = ["svddlib", *path.relative_to(PACKAGE).with_suffix("").parts]
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return names
+
+
+def _import_graph():
+    """(module -> modules of svddlib it imports, [(module, from module, private name)]) from
+    every import statement, also inside functions. ``from P import x`` is an edge to P.x when
+    that is a module, else to P (a package: its ``__init__``)."""
+    modules = _module_names()
+    graph, private = {m: set() for m in modules}, []
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                graph[name].update(a.name for a in node.names if a.name in modules)
+                continue
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+            source = ".".join([*base, *([node.module] if node.module else [])])
+            if source not in modules:
+                continue  # outside svddlib
+            for alias in node.names:
+                if f"{source}.{alias.name}" in modules:
+                    graph[name].add(f"{source}.{alias.name}")
+                    continue
+                graph[name].add(source)
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    private.append((name, source, alias.name))
+    return graph, private
+
+
+#: Private names imported across modules inside svddlib/data (being reworked elsewhere):
+#: the registry's dataset checks and the stand-ins' image helpers.
+DATA_PRIVATE_IMPORTS = {
+    ("svddlib.data.registry", "svddlib.data.cifar10", "_TRAIN_BATCHES"),
+    ("svddlib.data.registry", "svddlib.data.cifar10", "_batches_folder"),
+    ("svddlib.data.registry", "svddlib.data.cifar10", "_URL"),
+    ("svddlib.data.registry", "svddlib.data.voc", "_HELP"),
+    ("svddlib.data.registry", "svddlib.data.wikiart", "_image_root"),
+    ("svddlib.data.installed", "svddlib.data.embedded", "_contrast"),
+    ("svddlib.data.installed", "svddlib.data.embedded", "_crop"),
+    ("svddlib.data.installed", "svddlib.data.embedded", "_deal_cells"),
+}
+
+
+def test_import_graph_sees_relative_function_level_and_package_imports():
+    graph, _ = _import_graph()
+    assert "svddlib.course_map" in graph["svddlib.config"]       # module level, relative
+    assert "svddlib.site" in graph["svddlib.course"]             # inside a function
+    assert "svddlib.reproduce.specs" in graph["svddlib.reproduce.paper"]  # from .specs import
+    assert "svddlib.data" in graph["svddlib.experiments"]        # from . import data: a package
+    assert "svddlib" not in graph["svddlib.training"]            # no implicit edge to __init__
+
+
+def test_no_module_of_svddlib_takes_part_in_an_import_cycle():
+    import graphlib
+
+    graph, _ = _import_graph()
+    try:
+        tuple(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as err:
+        pytest.fail(f"import cycle: {' -> '.join(err.args[1])}")
+
+
+def test_no_module_imports_another_modules_private_name():
+    _, private = _import_graph()
+    assert set(private) - DATA_PRIVATE_IMPORTS == set()
+
+
+@pytest.mark.xfail(strict=True, reason="svddlib/data: registry imports cifar10._TRAIN_BATCHES, "
+                   "_batches_folder, _URL, voc._HELP, wikiart._image_root; installed imports "
+                   "embedded._contrast, _crop, _deal_cells (files edited elsewhere)")
+def test_no_private_names_cross_modules_in_data():
+    _, private = _import_graph()
+    assert not private
+
+
+def test_figures_and_tables_are_saved_into_plain_folders(tmp_path, monkeypatch):
+    import matplotlib
+    import pandas as pd
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from svddlib import plotting
+
+    monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
+    table = pd.DataFrame({"auc": [0.5]})
+    assert plotting.save_table(table, "t", "reproduce/table1/smoke").parent == \
+        tmp_path / "tables" / "reproduce" / "table1" / "smoke"
+    assert plotting.save_table(table, "t", tmp_path / "own").parent == tmp_path / "own"
+    fig = plt.figure()
+    assert plotting.save_figure(fig, "f", "reproduce") == tmp_path / "figures" / "reproduce" / "f.png"
+    notebook = config.Config(notebook="30_hypersphere_collapse", mode="smoke")
+    assert plotting.save_figure(fig, "f", notebook).parent.name == "30_hypersphere_collapse"
+    plt.close(fig)

@@ -22,7 +22,7 @@ import nbformat
 import papermill
 import pytest
 
-from svddlib import course, site
+from svddlib import course, course_map, site
 
 SITE_NOTEBOOKS = ["00_introduction", "30_hypersphere_collapse"]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -255,7 +255,7 @@ def test_notebook_raising_while_executing_fails_the_build_naming_it(tmp_path, mo
     nb.cells = [nbformat.v4.new_code_cell("mode = None", metadata={"tags": ["parameters"]}),
                 nbformat.v4.new_code_cell("assert False, 'deliberately broken'")]
     nbformat.write(nb, sources / "00_introduction.ipynb")
-    monkeypatch.setattr(course, "notebooks_dir", lambda: sources)
+    monkeypatch.setattr(course_map, "notebooks_dir", lambda: sources)
     with pytest.raises(site.SiteBuildError, match=r"notebook 00_introduction raised while "
                                                   r"executing in smoke mode(.|\n)*deliberately"):
         site.build_site(["00_introduction"], "smoke")
@@ -265,7 +265,7 @@ def test_only_missing_outdated_or_interrupted_notebooks_are_executed(tmp_path, m
     sources = tmp_path / "notebooks"
     executed = tmp_path / "executed"
     sources.mkdir(), executed.mkdir()
-    monkeypatch.setattr(course, "notebooks_dir", lambda: sources)
+    monkeypatch.setattr(course_map, "notebooks_dir", lambda: sources)
     for name in "abcde":
         nbformat.write(nbformat.v4.new_notebook(), sources / f"{name}.ipynb")
     finished = nbformat.v4.new_notebook(metadata={"papermill": {"end_time": "2026-12-01T07:00"}})

@@ -20,10 +20,9 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 from ..modes import MODES
-from .runner import (EXECUTORS, _spec, check_datasets, check_seeds, connect_scheduler,
+from .runner import (EXECUTORS, artefact_spec, check_datasets, check_seeds, connect_scheduler,
                      local_cluster_client, plan_sweep, run_sweep)
 
 __all__ = ["main"]
@@ -59,7 +58,7 @@ def _artefact_names(requested: list[str]) -> list[str]:
 
     names = list(ARTEFACTS) if "all" in requested else list(dict.fromkeys(requested))
     for name in names:
-        _spec(name)  # ValueError naming the known artefacts
+        artefact_spec(name)  # ValueError naming the known artefacts
     return names
 
 
@@ -96,7 +95,7 @@ def _report(result) -> None:
 
     fig = plots.plot_comparison(result)
     fig = getattr(fig, "figure", fig)
-    print(f"figure: {save_figure(fig, f'{result.artefact}_{result.mode}', SimpleNamespace(notebook='reproduce'))}")
+    print(f"figure: {save_figure(fig, f'{result.artefact}_{result.mode}', 'reproduce')}")
 
 
 def _one_line_cache_warnings() -> None:
@@ -131,7 +130,8 @@ def _cli(argv=None) -> int:
     _set_data_root(args.data_root)
     if mode == "paper":
         for name in names:
-            check_datasets(_spec(name).resolve(mode, seeds=args.seeds, data_root=args.data_root))
+            check_datasets(artefact_spec(name).resolve(mode, seeds=args.seeds,
+                                                       data_root=args.data_root))
     if args.dry_run:
         _dry_run(names, mode, args)
         return 0

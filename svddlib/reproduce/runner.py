@@ -29,11 +29,10 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Callable
 
-__all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "check_seeds",
-           "check_datasets", "check_pretrained_weights", "connect_scheduler",
+__all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "artefact_spec",
+           "check_seeds", "check_datasets", "check_pretrained_weights", "connect_scheduler",
            "local_cluster_client", "stop_with_parent", "remove_stale_work_folders"]
 
 EXECUTORS = ("sequential", "process", "dask")
@@ -74,7 +73,8 @@ def check_seeds(seeds) -> list[int] | None:
     return seeds
 
 
-def _spec(artefact):
+def artefact_spec(artefact):
+    """The spec named ``artefact`` (a spec object is returned as it is)."""
     if isinstance(artefact, str):
         from .specs import get_spec
 
@@ -143,7 +143,7 @@ def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=Non
     from ..modes import resolve_mode
 
     mode = resolve_mode(mode)
-    spec = _spec(artefact)
+    spec = artefact_spec(artefact)
     _, cache_config = _default_functions(lambda run, folder=None: {}, cache_config)
     plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
     cached = {k: _cached_metrics(mode, cfg, "warn") is not None
@@ -527,7 +527,7 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
     from ..modes import resolve_mode
 
     mode = resolve_mode(mode)
-    spec = _spec(artefact)
+    spec = artefact_spec(artefact)
     execute, cache_config = _default_functions(execute, cache_config)
     plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
     if mode == "paper":  # before anything runs, not as one failed run per cell
@@ -651,9 +651,7 @@ class SweepResult:
         (default ``<results>/tables/reproduce/<artefact>/<mode>/``); returns the CSV paths."""
         from ..plotting import save_table
 
-        # save_table writes under <tables>/<cfg.notebook>; an absolute folder replaces that root
-        where = SimpleNamespace(notebook=str(folder) if folder is not None
-                                else f"reproduce/{self.artefact}/{self.mode}")
+        where = folder if folder is not None else f"reproduce/{self.artefact}/{self.mode}"
         frames = {"table": self.table(), "comparison": self.comparison(),
                   "runs": self.runs.set_index(list(_LABELS))}
         return [save_table(df, name, where) for name, df in frames.items()]
