@@ -31,11 +31,11 @@ import copy
 from dataclasses import dataclass, field
 
 from ..data.anomalies import PAPER_SIDE, stroke_strength
+from ..modes import MODES
 
 __all__ = ["ArtefactSpec", "ARTEFACTS", "get_spec", "MODES", "PAPER_K_GRID", "DATA_SEED",
            "DEFAULT_SEEDS", "PAPER_NU", "FIG2_LETTERS", "OVERRIDE_KEYS", "stroke_strength"]
 
-MODES = ("smoke", "teach", "paper")
 #: Section V-B: k (number of random classification tasks of the noise regularizer) grid.
 PAPER_K_GRID = (5, 30, 50, 60, 70, 100, 130, 200)
 #: Fixed k of the noise regularizer in teach/smoke mode (one value of the paper's grid).
@@ -438,15 +438,35 @@ def _semi_columns() -> list[Column]:
     return cols
 
 
+def _lr_specs() -> list[ArtefactSpec]:
+    """Table V and Fig. 1: the learning-rate columns, best test AUC before collapse."""
+    lr_trim = ("Table V reports the best test AUC of the epochs before the first collapsed "
+               "epoch (the paper: 'the test performances of the best performing model before "
+               "the hypersphere collapses'); auc_last and auc (best validation epoch) are in "
+               "the runs frame too")
+    return [
+        _make("table5", "Table V: learning rates of the head g (other layers 10x lower), "
+              "soft-boundary, best test AUC before collapse", "VI, Table V",
+              _variants("soft-boundary", "soft-boundary"), _lr_columns(),
+              {"teach": lr_trim, "smoke": lr_trim, "paper": lr_trim},
+              metric="auc_before_collapse"),
+        _make("fig1", "Fig. 1: AUC difference to standard D. SVDD across learning rates "
+              "(soft-boundary); rows 'head' = the lr of g, body 10x lower; 'all' = one lr "
+              "everywhere", "VI, Fig. 1",
+              _variants("soft-boundary", "head", lr_scope="head")
+              + _variants("soft-boundary", "all", lr_scope="all"), _lr_columns(),
+              {"teach": lr_trim, "smoke": lr_trim, "paper": lr_trim},
+              metric="auc_before_collapse",
+              note="the 'head' rows are the runs of Table V; the paper prints no numbers for "
+                   "Fig. 1 (see svddlib.reproduce.paper.paper_claims('fig1'))"),
+    ]
+
+
 def _build() -> dict[str, ArtefactSpec]:
     strokes59 = _alteration_columns("strokes", (5, 9))
     blocks28 = _alteration_columns("blocks", (2, 8))
     table1_rows = [Row(f"{v} | {w}", variant=v, weighting=w)
                    for v in (NOISE, VAR) for w in ("fixed", "adaptive")]
-    lr_trim = ("Table V reports the best test AUC of the epochs before the first collapsed "
-               "epoch (the paper: 'the test performances of the best performing model before "
-               "the hypersphere collapses'); auc_last and auc (best validation epoch) are in "
-               "the runs frame too")
     specs = [
         _make("table1", "Table I: adaptive vs fixed weighting (c_t = 1), one-class", "VI, Table I",
               table1_rows, strokes59,
@@ -463,20 +483,7 @@ def _build() -> dict[str, ArtefactSpec]:
         _make("table4", "Table IV: strokes 5 / 9, soft-boundary and one-class", "VI, Table IV",
               _baselines() + _variants("soft-boundary", "soft-boundary")
               + _variants("one-class", "one-class"), strokes59),
-        _make("table5", "Table V: learning rates of the head g (other layers 10x lower), "
-              "soft-boundary, best test AUC before collapse", "VI, Table V",
-              _variants("soft-boundary", "soft-boundary"), _lr_columns(),
-              {"teach": lr_trim, "smoke": lr_trim, "paper": lr_trim},
-              metric="auc_before_collapse"),
-        _make("fig1", "Fig. 1: AUC difference to standard D. SVDD across learning rates "
-              "(soft-boundary); rows 'head' = the lr of g, body 10x lower; 'all' = one lr "
-              "everywhere", "VI, Fig. 1",
-              _variants("soft-boundary", "head", lr_scope="head")
-              + _variants("soft-boundary", "all", lr_scope="all"), _lr_columns(),
-              {"teach": lr_trim, "smoke": lr_trim, "paper": lr_trim},
-              metric="auc_before_collapse",
-              note="the 'head' rows are the runs of Table V; the paper prints no numbers for "
-                   "Fig. 1 (see svddlib.reproduce.paper.paper_claims('fig1'))"),
+        *_lr_specs(),
         _make("fig2", "Fig. 2: with and without the pooling layer of ResNet-18 (methods A-E), "
               "one-class", "VI, Fig. 2",
               _fig2_rows("teach"), blocks28,
@@ -488,7 +495,7 @@ def _build() -> dict[str, ArtefactSpec]:
         _make("table6", "Table VI: semi-supervised Deep SVDD (eq. 3), one-class", "VI, Table VI",
               _variants(), _semi_columns(),
               {"teach": "CIFAR10 one-vs-all: for each normal class one labeled anomaly class "
-                        "(the next digit) instead of all nine",
+                        "(the next class) instead of all nine",
                "smoke": "one normal class, one labeled anomaly class"},
               note="CIFAR10 column: mean and std over normal classes of the mean over anomaly "
                    "classes and seeds; the paper's header is garbled in its text: the columns "
