@@ -92,6 +92,7 @@ def _pretrain(network: str, net_kwargs: dict, x, n_epochs: int, seed: int, devic
 
 #: Frozen-front outputs of recent data specs (this process): the fast path computes them once.
 _FRONT_MEMO: dict = {}
+_DATA_MEMO: dict = {}
 _FRONT_MEMO_SIZE = 6
 _FRONT_FILES = {"outputs.pt": zipfile.is_zipfile}
 
@@ -125,6 +126,16 @@ def _front_inputs(net, tensors: dict, data_spec: dict, net_spec: dict, preproces
     return _FRONT_MEMO[key]
 
 
+def _memoised_data(data_spec: dict):
+    """:func:`build_data` of the fast path's small sets, kept for the next run on them."""
+    key = json.dumps(data_spec, sort_keys=True, default=str)
+    if key not in _DATA_MEMO:
+        if len(_DATA_MEMO) >= _FRONT_MEMO_SIZE:
+            _DATA_MEMO.pop(next(iter(_DATA_MEMO)))
+        _DATA_MEMO[key] = build_data(**data_spec)
+    return _DATA_MEMO[key]
+
+
 def _trained_part(net):
     """The module that training updates: a fast path's tail, else the whole network."""
     from .models import FastPath
@@ -140,8 +151,8 @@ def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs
     from .data.lazy import model_inputs
     from .training import TrainConfig, train
 
-    data = build_data(**data_spec)
     fast = net_spec.get("trainable_blocks") is not None
+    data = _memoised_data(data_spec) if fast else build_data(**data_spec)
     tensors, _ = model_inputs(data, preprocessing, lazy=False if fast else None)
     cfg = TrainConfig(**train_cfg)
     net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}

@@ -34,6 +34,8 @@ is the frozen feature extractor for feature-based baselines.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -64,17 +66,25 @@ def weights_path() -> str:
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
+#: The ImageNet network, loaded once per process; every build gets a deep copy of it.
+_PRETRAINED: dict = {}
+
+
 def _package_net(weights) -> nn.Module:
     """The package's EfficientNet-Lite0 (dynamic 'same' padding: any input size)."""
     from efficientnet_lite_pytorch import EfficientNet
 
     if weights not in (None, "imagenet"):
         raise ValueError(f"weights must be 'imagenet' or None (random init), got {weights!r}")
-    net = EfficientNet.from_name("efficientnet-lite0", image_size=None, drop_connect_rate=0.0)
-    if weights == "imagenet":
-        state = torch.load(weights_path(), map_location="cpu", weights_only=True)
-        net.load_state_dict(state)
-    return net
+    if weights is None:
+        return EfficientNet.from_name("efficientnet-lite0", image_size=None, drop_connect_rate=0.0)
+    if "imagenet" not in _PRETRAINED:
+        with torch.random.fork_rng(devices=[]):  # the random init it overwrites draws nothing
+            net = EfficientNet.from_name("efficientnet-lite0", image_size=None,
+                                         drop_connect_rate=0.0)
+        net.load_state_dict(torch.load(weights_path(), map_location="cpu", weights_only=True))
+        _PRETRAINED["imagenet"] = net
+    return copy.deepcopy(_PRETRAINED["imagenet"])
 
 
 class ImageNetInput(nn.Module):
