@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from svddlib.data import PHOTOS, image_alteration, load_mnist5k, photo_patches
-from svddlib.data.embedded import _contrast, load_photos
+from svddlib.data.embedded import patch_contrast, load_photos
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_photo_patches_shapes_and_classes(patches):
     assert patches.train_images.dtype == np.uint8
     assert patches.class_names == tuple(PHOTOS)
     assert set(np.unique(patches.train_classes)) == set(range(len(PHOTOS)))
-    assert (_contrast(patches.train_images) >= 0.02).all()  # flat crops were redrawn
+    assert (patch_contrast(patches.train_images) >= 0.02).all()  # flat crops were redrawn
 
 
 def _locate(photo, patch):

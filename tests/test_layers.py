@@ -115,20 +115,6 @@ def _import_graph():
     return graph, private
 
 
-#: Private names imported across modules inside svddlib/data (being reworked elsewhere):
-#: the registry's dataset checks and the stand-ins' image helpers.
-DATA_PRIVATE_IMPORTS = {
-    ("svddlib.data.registry", "svddlib.data.cifar10", "_TRAIN_BATCHES"),
-    ("svddlib.data.registry", "svddlib.data.cifar10", "_batches_folder"),
-    ("svddlib.data.registry", "svddlib.data.cifar10", "_URL"),
-    ("svddlib.data.registry", "svddlib.data.voc", "_HELP"),
-    ("svddlib.data.registry", "svddlib.data.wikiart", "_image_root"),
-    ("svddlib.data.installed", "svddlib.data.embedded", "_contrast"),
-    ("svddlib.data.installed", "svddlib.data.embedded", "_crop"),
-    ("svddlib.data.installed", "svddlib.data.embedded", "_deal_cells"),
-}
-
-
 def test_import_graph_sees_relative_function_level_and_package_imports():
     graph, _ = _import_graph()
     assert "svddlib.course_map" in graph["svddlib.config"]       # module level, relative
@@ -150,15 +136,7 @@ def test_no_module_of_svddlib_takes_part_in_an_import_cycle():
 
 def test_no_module_imports_another_modules_private_name():
     _, private = _import_graph()
-    assert set(private) - DATA_PRIVATE_IMPORTS == set()
-
-
-@pytest.mark.xfail(strict=True, reason="svddlib/data: registry imports cifar10._TRAIN_BATCHES, "
-                   "_batches_folder, _URL, voc._HELP, wikiart._image_root; installed imports "
-                   "embedded._contrast, _crop, _deal_cells (files edited elsewhere)")
-def test_no_private_names_cross_modules_in_data():
-    _, private = _import_graph()
-    assert not private
+    assert private == []
 
 
 def test_figures_and_tables_are_saved_into_plain_folders(tmp_path, monkeypatch):

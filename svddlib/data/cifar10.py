@@ -21,8 +21,8 @@ __all__ = ["load_cifar10", "CIFAR10_CLASSES", "read_cifar_batch"]
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
                    "ship", "truck")
-_TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
-_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 
 
 def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -44,15 +44,15 @@ def read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(images), labels
 
 
-def _batches_folder(root) -> Path:
+def batches_folder(root) -> Path:
     folder = dataset_folder("cifar10", root)
     return folder if folder.name == "cifar-10-batches-py" else folder / "cifar-10-batches-py"
 
 
 def load_cifar10(root=None, download: bool = False) -> RawData:
     """CIFAR-10 as a :class:`RawData`: 50,000 train / 10,000 test, uint8 (N, 32, 32, 3)."""
-    folder = _batches_folder(root)
-    needed = [*_TRAIN_BATCHES, "test_batch"]
+    folder = batches_folder(root)
+    needed = [*TRAIN_BATCHES, "test_batch"]
     if download and not all((folder / n).exists() for n in needed):
         from torchvision.datasets import CIFAR10
 
@@ -61,14 +61,14 @@ def load_cifar10(root=None, download: bool = False) -> RawData:
     if missing:
         raise DatasetNotFoundError(
             f"CIFAR-10 not found: looked in {folder} and missed {', '.join(missing)}. "
-            f"Call load_cifar10(download=True) (needs internet), or download {_URL} and "
+            f"Call load_cifar10(download=True) (needs internet), or download {URL} and "
             f"unpack it into {folder.parent}. Set SVDD_DATA_ROOT to use another data folder.")
-    train = [read_cifar_batch(folder / n) for n in _TRAIN_BATCHES]
+    train = [read_cifar_batch(folder / n) for n in TRAIN_BATCHES]
     test_images, test_labels = read_cifar_batch(folder / "test_batch")
     return RawData(
         "cifar10", np.concatenate([t[0] for t in train]), np.concatenate([t[1] for t in train]),
         test_images, test_labels, class_names=_class_names(folder),
-        info={"source": str(folder), "url": _URL},
+        info={"source": str(folder), "url": URL},
     )
 
 

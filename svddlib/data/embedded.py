@@ -106,7 +106,7 @@ def _cells(shape, cell: int) -> np.ndarray:
     return np.stack([ys.ravel(), xs.ravel()], axis=1)
 
 
-def _deal_cells(n_cells: int, fractions, rng) -> list[np.ndarray]:
+def deal_cells(n_cells: int, fractions, rng) -> list[np.ndarray]:
     """Shuffle ``n_cells`` cell ids and deal them to the splits by ``fractions``."""
     perm = rng.permutation(n_cells)
     n_val = max(1, round_half_up(n_cells * fractions[1]))
@@ -117,14 +117,14 @@ def _deal_cells(n_cells: int, fractions, rng) -> list[np.ndarray]:
     return [perm[:n_train], perm[n_train:n_train + n_val], perm[n_train + n_val:]]
 
 
-def _crop(photo: np.ndarray, corners: np.ndarray, size: int) -> np.ndarray:
+def crop_patches(photo: np.ndarray, corners: np.ndarray, size: int) -> np.ndarray:
     """Crops of side ``size`` at ``corners`` (k, 2) -> (k, size, size, 3), vectorised."""
     rows = corners[:, 0, None, None] + np.arange(size)[None, :, None]
     cols = corners[:, 1, None, None] + np.arange(size)[None, None, :]
     return photo[rows, cols]
 
 
-def _contrast(patches: np.ndarray) -> np.ndarray:
+def patch_contrast(patches: np.ndarray) -> np.ndarray:
     """Mean absolute deviation from the patch mean, pixels scaled to [0, 1], per patch."""
     flat = patches.reshape(len(patches), -1).astype(np.float32) / 255.0
     return np.abs(flat - flat.mean(axis=1, keepdims=True)).mean(axis=1)
@@ -141,8 +141,8 @@ def _draw_patches(photos, cells, n, size, cell, min_contrast, rng, max_rounds=50
         batch = np.empty((m, size, size, 3), dtype=np.uint8)
         for pid, photo in enumerate(photos.values()):
             here = chosen[:, 0] == pid
-            batch[here] = _crop(photo, corners[here], size)
-        ok = _contrast(batch) >= min_contrast
+            batch[here] = crop_patches(photo, corners[here], size)
+        ok = patch_contrast(batch) >= min_contrast
         images.append(batch[ok])
         classes.append(chosen[ok, 0])
         where.append(corners[ok])
@@ -209,7 +209,7 @@ def cell_patch_pools(photos: dict, size: int, counts: dict, seed, fractions,
     pool_cells = {k: [] for k in counts}  # list of (photo id, y, x)
     for pid, photo in enumerate(photos.values()):
         corners = _cells(photo.shape, cell)
-        for key, ids in zip(counts, _deal_cells(len(corners), fractions, rng)):
+        for key, ids in zip(counts, deal_cells(len(corners), fractions, rng)):
             pool_cells[key].append(np.column_stack([np.full(len(ids), pid), corners[ids]]))
     return {key: _draw_patches(photos, np.concatenate(pool_cells[key]), n, size, cell,
                                min_contrast, rng) for key, n in counts.items()}

@@ -45,7 +45,7 @@ import numpy as np
 
 from ._files import DatasetNotFoundError, cache_file, save_npz
 from .anomalies import as_generator
-from .embedded import (PHOTOS, _contrast, _crop, _deal_cells, cell_patch_pools,
+from .embedded import (PHOTOS, patch_contrast, crop_patches, deal_cells, cell_patch_pools,
                        check_patch_options, load_photos)
 from .types import RawData
 
@@ -357,7 +357,7 @@ def painting_pools(images, opaque, size, counts, seed, fractions, min_contrast, 
         raise ValueError(f"only {len(usable)} portraits hold a {size}-px window that is "
                          f"{min_opaque:.0%} opaque; use a smaller size or min_opaque")
     dealt = dict(zip(counts, (np.sort(usable[ids]) for ids in
-                              _deal_cells(len(usable), fractions, rng))))
+                              deal_cells(len(usable), fractions, rng))))
     widths = [o.shape[1] - size + 1 for o in opaque]
     pools = {k: _draw_windows(images, windows, widths, dealt[k], n, size, min_contrast, rng)
              for k, n in counts.items()}
@@ -378,8 +378,8 @@ def _draw_windows(images, windows, widths, ids, n, size, min_contrast, rng, max_
             here, i = which == j, ids[j]
             flat = windows[i][draw[here] - (ends[j] - sizes[j])]
             where[here] = np.column_stack(np.divmod(flat, widths[i]))
-            batch[here] = _crop(images[i], where[here], size)
-        ok = _contrast(batch) >= min_contrast
+            batch[here] = crop_patches(images[i], where[here], size)
+        ok = patch_contrast(batch) >= min_contrast
         patches.append(batch[ok])
         owners.append(ids[which[ok]])
         corners.append(where[ok])

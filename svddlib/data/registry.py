@@ -69,24 +69,24 @@ def missing_dataset(dataset: str, root=None) -> str | None:
         return missing_package(key, root)
     try:
         if key == "cifar10":
-            from .cifar10 import _TRAIN_BATCHES, _batches_folder, _URL
+            from .cifar10 import TRAIN_BATCHES, batches_folder, URL
 
-            folder = _batches_folder(root)
-            absent = [n for n in (*_TRAIN_BATCHES, "test_batch") if not (folder / n).exists()]
+            folder = batches_folder(root)
+            absent = [n for n in (*TRAIN_BATCHES, "test_batch") if not (folder / n).exists()]
             if absent:
                 return (f"CIFAR-10 not found: looked in {folder} and missed {', '.join(absent)}. "
-                        f"Download {_URL} and unpack it into {folder.parent}")
+                        f"Download {URL} and unpack it into {folder.parent}")
         elif key == "voc2012":
-            from .voc import _HELP, voc2012_folder
+            from .voc import HELP, voc2012_folder
 
             folder = voc2012_folder(root)
             if not (folder / "JPEGImages").is_dir():
-                return f"PASCAL VOC2012 not found: no JPEGImages folder in {folder}. {_HELP}"
+                return f"PASCAL VOC2012 not found: no JPEGImages folder in {folder}. {HELP}"
         elif key == "wikiart":
             from ._files import dataset_folder
-            from .wikiart import _image_root
+            from .wikiart import image_root
 
-            _image_root(dataset_folder("wikiart", root))
+            image_root(dataset_folder("wikiart", root))
     except (DatasetNotFoundError, FileNotFoundError) as err:
         return str(err)
     return None

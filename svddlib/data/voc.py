@@ -24,7 +24,7 @@ from .types import RawData
 
 __all__ = ["load_voc2012", "voc2012_folder"]
 
-_HELP = ("Call load_voc2012(download=True) (needs internet, 2 GB), or download "
+HELP = ("Call load_voc2012(download=True) (needs internet, 2 GB), or download "
          "VOCtrainval_11-May-2012.tar from http://host.robots.ox.ac.uk/pascal/VOC/voc2012/ "
          "and unpack it there. Set SVDD_DATA_ROOT to use another data folder.")
 
@@ -40,7 +40,7 @@ def voc2012_folder(root=None) -> Path:
 
 def _read_ids(path: Path) -> list[str]:
     if not path.exists():
-        raise DatasetNotFoundError(f"VOC2012 split file {path} is missing. {_HELP}")
+        raise DatasetNotFoundError(f"VOC2012 split file {path} is missing. {HELP}")
     return [line.split()[0] for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -61,7 +61,7 @@ def load_voc2012(root=None, size: int = 224, download: bool = False, on_error: s
         folder = voc2012_folder(root)
     if not (folder / "JPEGImages").is_dir():
         raise DatasetNotFoundError(f"PASCAL VOC2012 not found: no JPEGImages folder in {folder}. "
-                                   + _HELP)
+                                   + HELP)
     main = folder / "ImageSets" / "Main"
     pools, skipped, ids = {}, [], {}
     for pool, listing in (("train", "train.txt"), ("test", "val.txt")):

@@ -36,7 +36,7 @@ _HELP = ("Get the WikiArt dataset of the ArtGAN project (https://github.com/cs-c
          "Set SVDD_DATA_ROOT to use another data folder.")
 
 
-def _image_root(base: Path) -> Path:
+def image_root(base: Path) -> Path:
     for candidate in (base / "wikiart", base):
         if any((candidate / s).is_dir() for s in WIKIART_STYLES):
             return candidate
@@ -86,7 +86,7 @@ def load_wikiart(root=None, size: int = 224, on_error: str = "raise", cache: boo
     ``split_seed`` and ``heldout_fraction`` only matter without the release's split files.
     """
     base = dataset_folder("wikiart", root)
-    images_root = _image_root(base)
+    images_root = image_root(base)
     files = _split_files(base)
     if files is not None:
         entries = {"train": _entries_from_csv(files[0]), "test": _entries_from_csv(files[1])}
