@@ -37,7 +37,8 @@ import math
 import numpy as np
 
 __all__ = ["cell_stats", "means", "stds", "noise", "table", "comparison", "diff_column",
-           "verdict", "verdict_claim", "verdict_on_runs", "verdict_for_mode", "near_chance",
+           "verdict", "verdict_claim", "verdict_on_runs", "verdict_for_mode",
+           "pretrained_features", "near_chance",
            "duplicate_columns", "cells_near_chance", "seeds_holding", "side_by_side", "VERDICTS",
            "MISSING", "NOISE_Z", "CHANCE_MARGIN"]
 
@@ -242,8 +243,8 @@ def comparison(runs, spec, mode: str | None = None):
 def verdict(row, mode: str) -> str:
     """The verdict on one comparison row (a dict or pandas Series from :func:`comparison`).
 
-    Rule: outside ``paper`` mode the data are stand-ins (MNIST-5k, photo patches) and the
-    networks small, so a number cannot be compared with the paper's: "cannot be tested in
+    Rule: outside ``paper`` mode the data are stand-ins (Fashion-MNIST, photograph and painting
+    patches) and the network another (EfficientNet-Lite0), so a number cannot be compared with the paper's: "cannot be tested in
     this mode". In paper mode: "replicates" when the paper's mean lies within our mean ± 2 std,
     "does not replicate" when it does not, "cannot be tested in this mode" when that is NA
     (fewer than two values, or a missing cell).
@@ -274,8 +275,8 @@ def _side(terms, cells):
 
 def duplicate_columns(spec, mode: str) -> dict:
     """Column -> the first column of ``spec`` whose runs use the same data in ``mode`` (itself
-    when none does). Outside paper mode one set of photo patches stands in for both VOC2012
-    and WikiArt, so e.g. 'WikiArt Strokes 5' maps to 'VOC2012 Strokes 5'."""
+    when none does), e.g. 'WikiArt Strokes 5' to 'VOC2012 Strokes 5' where one stand-in serves
+    both datasets (teach mode uses two: photographs and paintings, so nothing maps)."""
     import json
 
     data = {}
@@ -378,19 +379,33 @@ def verdict_on_runs(claim, runs, spec, mode: str) -> dict:
                          duplicate_columns(spec, mode), chance_margin=CHANCE_MARGIN)
 
 
+def pretrained_features(runs) -> bool:
+    """True when ``runs`` (a sweep's runs frame) has CNN-feature baseline runs (rows with
+    'CNN feat.') and every one that finished recorded ImageNet weights (``weights_used``: the
+    ImageNet ResNet-18 in paper mode, the ImageNet EfficientNet-Lite0 outside it). A run without
+    that record, or one that fell back to random weights, makes it False: the condition of
+    :func:`verdict_for_mode` is read from what the runs used, not from the machine."""
+    if "weights_used" not in runs.columns:
+        return False
+    cnn = runs[runs["row"].astype(str).str.contains("CNN feat.", regex=False)
+               & (runs["status"] != "failed")]
+    return bool(len(cnn)) and bool((cnn["weights_used"] == "imagenet").all())
+
+
 def verdict_for_mode(claim, ours: dict, mode: str, imagenet_weights: bool) -> tuple:
     """(verdict, why untestable) of a finding in ``mode``, given ``ours`` from
     :func:`verdict_on_runs`: "cannot be tested in this mode" in smoke mode (it checks the
-    pipeline only), for a finding about CNN features without ImageNet weights
-    (:func:`~svddlib.reproduce.paper.needs_imagenet`), or when no comparison has its cells;
-    otherwise ``ours['verdict']`` and an empty reason."""
+    pipeline only), for a finding about CNN features (:func:`~svddlib.reproduce.paper.
+    needs_imagenet`) when ``imagenet_weights`` is False (pass :func:`pretrained_features` of
+    the artefact's runs), or when no comparison has its cells; otherwise ``ours['verdict']``
+    and an empty reason."""
     from .paper import needs_imagenet
 
     if mode == "smoke":
         return VERDICTS[2], "smoke mode checks the pipeline only"
     if needs_imagenet(claim) and not imagenet_weights:
-        return VERDICTS[2], ("compares CNN features: random weights here, no ImageNet weights "
-                             "offline")
+        return VERDICTS[2], ("compares CNN features, but the CNN-feature runs did not use "
+                             "ImageNet weights")
     if ours["n_tested"] == 0:
         return VERDICTS[2], "none of its cells is run in this mode"
     return ours["verdict"], ""
