@@ -186,12 +186,23 @@ def test_within_two_std_of_a_one_vs_all_cell_uses_the_seed_spread_not_the_classe
     assert not bool(comp["paper_within_2std"])
 
 
-def test_pretrained_features_is_read_from_the_runs():
-    cnn, pca = "OC-SVM w/ CNN feat.", "OC-SVM w/ PCA"
-    runs = pd.DataFrame([{"row": cnn, "status": "cached", "weights_used": "imagenet"},
-                         {"row": pca, "status": "cached", "weights_used": None},
-                         {"row": cnn, "status": "failed", "weights_used": None}])
-    assert pretrained_features(runs)  # the PCA row and the failed run do not count
-    assert not pretrained_features(runs.assign(weights_used="random"))
-    assert not pretrained_features(runs.drop(columns="weights_used"))  # nothing recorded
-    assert not pretrained_features(runs[runs.row == pca])  # no CNN-feature runs at all
+def test_pretrained_features_follow_the_runs_configuration():
+    for mode in ("smoke", "teach", "paper"):  # EfficientNet-Lite0 / ResNet-18, ImageNet weights
+        assert pretrained_features(get_spec("fig2"), mode)
+        assert pretrained_features(T3, mode)
+        assert not pretrained_features(get_spec("table5"), mode)  # no CNN-feature rows
+
+
+class _RandomFeatures:
+    """A spec whose CNN-feature runs are configured with random ('auto') weights."""
+
+    def resolve(self, mode, seeds):
+        runs = get_spec("fig2").resolve(mode, seeds=seeds)
+        for run in runs:
+            if run["kind"] == "baseline":
+                run["baseline"]["weights"] = "auto"
+        return runs
+
+
+def test_pretrained_features_are_false_for_random_weights():
+    assert not pretrained_features(_RandomFeatures(), "teach")

@@ -379,17 +379,16 @@ def verdict_on_runs(claim, runs, spec, mode: str) -> dict:
                          duplicate_columns(spec, mode), chance_margin=CHANCE_MARGIN)
 
 
-def pretrained_features(runs) -> bool:
-    """True when ``runs`` (a sweep's runs frame) has CNN-feature baseline runs (rows with
-    'CNN feat.') and every one that finished recorded ImageNet weights (``weights_used``: the
-    ImageNet ResNet-18 in paper mode, the ImageNet EfficientNet-Lite0 outside it). A run without
-    that record, or one that fell back to random weights, makes it False: the condition of
-    :func:`verdict_for_mode` is read from what the runs used, not from the machine."""
-    if "weights_used" not in runs.columns:
-        return False
-    cnn = runs[runs["row"].astype(str).str.contains("CNN feat.", regex=False)
-               & (runs["status"] != "failed")]
-    return bool(len(cnn)) and bool((cnn["weights_used"] == "imagenet").all())
+def pretrained_features(spec, mode: str) -> bool:
+    """True when artefact ``spec`` has CNN-feature baseline runs in ``mode`` (rows with 'CNN
+    feat.') and every one is configured with ImageNet weights: the ImageNet ResNet-18 in paper
+    mode (the runner stops before a sweep whose weights cannot be loaded), the ImageNet
+    EfficientNet-Lite0 outside it (it loads from its package or raises). Neither falls back to
+    random weights, so the configuration says what the runs used; :func:`verdict_for_mode`
+    takes this instead of asking what the machine has."""
+    cnn = [run for run in spec.resolve(mode, seeds=(0,))
+           if run.get("kind") == "baseline" and "CNN feat." in run["row"]]
+    return bool(cnn) and all(run["baseline"].get("weights") == "imagenet" for run in cnn)
 
 
 def verdict_for_mode(claim, ours: dict, mode: str, imagenet_weights: bool) -> tuple:
@@ -397,14 +396,14 @@ def verdict_for_mode(claim, ours: dict, mode: str, imagenet_weights: bool) -> tu
     :func:`verdict_on_runs`: "cannot be tested in this mode" in smoke mode (it checks the
     pipeline only), for a finding about CNN features (:func:`~svddlib.reproduce.paper.
     needs_imagenet`) when ``imagenet_weights`` is False (pass :func:`pretrained_features` of
-    the artefact's runs), or when no comparison has its cells; otherwise ``ours['verdict']``
+    the artefact), or when no comparison has its cells; otherwise ``ours['verdict']``
     and an empty reason."""
     from .paper import needs_imagenet
 
     if mode == "smoke":
         return VERDICTS[2], "smoke mode checks the pipeline only"
     if needs_imagenet(claim) and not imagenet_weights:
-        return VERDICTS[2], ("compares CNN features, but the CNN-feature runs did not use "
+        return VERDICTS[2], ("compares CNN features, but the CNN-feature runs do not use "
                              "ImageNet weights")
     if ours["n_tested"] == 0:
         return VERDICTS[2], "none of its cells is run in this mode"
