@@ -82,6 +82,8 @@ def test_duplicated_columns_count_once():
     # teach: photographs stand in for VOC2012 and paintings for WikiArt, no column shares data
     for mode in ("teach", "paper"):
         assert all(k == v for k, v in duplicate_columns(t1, mode).items())
+        # Table V's learning-rate columns share data, not training: no duplicates either
+        assert all(k == v for k, v in duplicate_columns(get_spec("table5"), mode).items())
     claim = next(c for c in paper_claims("table1") if c.name == "adaptive_better")
     runs = _fabricated("table1", lambda row, col: 90.0 if "adaptive" in row else 60.0)
     out = verdict_on_runs(claim, runs, t1, "teach")

@@ -274,17 +274,23 @@ def _side(terms, cells):
 
 
 def duplicate_columns(spec, mode: str) -> dict:
-    """Column -> the first column of ``spec`` whose runs use the same data in ``mode`` (itself
-    when none does), e.g. 'WikiArt Strokes 5' to 'VOC2012 Strokes 5' where one stand-in serves
-    both datasets (teach mode uses two: photographs and paintings, so nothing maps)."""
+    """Column -> the first column of ``spec`` whose runs are the same computations in ``mode``
+    (itself when none is): for every row, the run of the one column has the configuration
+    (:func:`~svddlib.reproduce.execute.cache_config`) of the run of the other. E.g. 'WikiArt
+    Strokes 5' maps to 'VOC2012 Strokes 5' where one stand-in serves both datasets (teach
+    mode's photographs and paintings do not); Table V's learning-rate columns share their data
+    but not their training, so they never map together."""
     import json
 
-    data = {}
+    from .execute import cache_config
+
+    configs = {}
     for run in spec.resolve(mode, seeds=(0,)):
-        data.setdefault(run["column"], set()).add(json.dumps(run["data"], sort_keys=True))
+        configs.setdefault(run["column"], set()).add(
+            (run["row"], json.dumps(cache_config(run), sort_keys=True)))
     first, out = {}, {}
     for column in spec.columns:
-        key = tuple(sorted(data.get(column, ()))) or (column,)
+        key = tuple(sorted(configs.get(column, ()))) or (column,)
         out[column] = first.setdefault(key, column)
     return out
 
