@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from svddlib.metrics import auc_null_std
-from svddlib.reproduce import (cell_stats, comparison, get_spec, needs_imagenet, paper_claims,
-                               paper_means, verdict_claim, verdict_for_mode, verdict_on_runs)
+from svddlib.reproduce import (cell_stats, comparison, get_spec, means, needs_imagenet,
+                               paper_claims, paper_means, pretrained_features, verdict_claim,
+                               verdict_for_mode, verdict_on_runs)
 from svddlib.reproduce.aggregate import (CHANCE_MARGIN, VERDICTS, diff_column,
                                          duplicate_columns, near_chance)
 from svddlib.reproduce.paper import Claim
@@ -78,13 +79,18 @@ def test_cells_near_chance_are_inconclusive():
 
 def test_duplicated_columns_count_once():
     t1 = get_spec("table1")
-    dup = duplicate_columns(t1, "teach")
-    assert dup["WikiArt Strokes 5"] == "VOC2012 Strokes 5" and dup["VOC2012 Strokes 9"] == \
-        "VOC2012 Strokes 9"
-    assert all(k == v for k, v in duplicate_columns(t1, "paper").items())
+    # teach: photographs stand in for VOC2012 and paintings for WikiArt, no column shares data
+    for mode in ("teach", "paper"):
+        assert all(k == v for k, v in duplicate_columns(t1, mode).items())
+        # Table V's learning-rate columns share data, not training: no duplicates either
+        assert all(k == v for k, v in duplicate_columns(get_spec("table5"), mode).items())
     claim = next(c for c in paper_claims("table1") if c.name == "adaptive_better")
     runs = _fabricated("table1", lambda row, col: 90.0 if "adaptive" in row else 60.0)
     out = verdict_on_runs(claim, runs, t1, "teach")
+    assert (out["n_tested"], out["n_merged"], out["verdict"]) == (8, 0, REPLICATES)
+    # a stand-in shared by both datasets: each WikiArt comparison merges with its VOC2012 twin
+    shared = {c: c.replace("WikiArt", "VOC2012") for c in t1.columns}
+    out = verdict_claim(claim, means(runs, t1), duplicates=shared)
     assert (out["n_tested"], out["n_merged"], out["verdict"]) == (4, 4, REPLICATES)
 
 
@@ -180,3 +186,25 @@ def test_within_two_std_of_a_one_vs_all_cell_uses_the_seed_spread_not_the_classe
     shifted = runs.assign(auc=runs["auc"] + 5)  # 73: 5.1 > 2 sqrt(2), though < 2 x 21.2
     comp = comparison(shifted, T3).set_index(["row", "column"]).loc[("D. SVDD", OVA)]
     assert not bool(comp["paper_within_2std"])
+
+
+def test_pretrained_features_follow_the_runs_configuration():
+    for mode in ("smoke", "teach", "paper"):  # EfficientNet-Lite0 / ResNet-18, ImageNet weights
+        assert pretrained_features(get_spec("fig2"), mode)
+        assert pretrained_features(T3, mode)
+        assert not pretrained_features(get_spec("table5"), mode)  # no CNN-feature rows
+
+
+class _RandomFeatures:
+    """A spec whose CNN-feature runs are configured with random ('auto') weights."""
+
+    def resolve(self, mode, seeds):
+        runs = get_spec("fig2").resolve(mode, seeds=seeds)
+        for run in runs:
+            if run["kind"] == "baseline":
+                run["baseline"]["weights"] = "auto"
+        return runs
+
+
+def test_pretrained_features_are_false_for_random_weights():
+    assert not pretrained_features(_RandomFeatures(), "teach")

@@ -8,7 +8,7 @@ draws the comparisons, and :func:`run_sweep` (:mod:`.runner`) runs a whole artef
 cache on a chosen executor (``python -m svddlib reproduce``, :mod:`.cli`).
 """
 from .aggregate import (cell_stats, comparison, means, near_chance, noise, stds, table, verdict,
-                        verdict_claim, verdict_for_mode, verdict_on_runs)
+                        pretrained_features, verdict_claim, verdict_for_mode, verdict_on_runs)
 from .execute import cache_config, execute_run
 from .paper import needs_imagenet, paper_claims, paper_means, paper_table
 from .runner import EXECUTORS, SweepResult, plan_sweep, run_sweep
@@ -17,7 +17,8 @@ from .specs import ARTEFACTS, ArtefactSpec, get_spec
 __all__ = ["ARTEFACTS", "ArtefactSpec", "get_spec", "cache_config", "execute_run",
            "paper_table", "paper_means", "paper_claims", "needs_imagenet", "cell_stats", "means",
            "stds", "noise", "near_chance", "table", "comparison", "verdict", "verdict_claim",
-           "verdict_on_runs", "verdict_for_mode", "plot_comparison", "plot_fig1", "plot_fig2",
+           "verdict_on_runs", "verdict_for_mode", "pretrained_features", "plot_comparison",
+           "plot_fig1", "plot_fig2",
            "run_sweep", "plan_sweep", "SweepResult", "EXECUTORS"]
 
 

@@ -37,7 +37,8 @@ import math
 import numpy as np
 
 __all__ = ["cell_stats", "means", "stds", "noise", "table", "comparison", "diff_column",
-           "verdict", "verdict_claim", "verdict_on_runs", "verdict_for_mode", "near_chance",
+           "verdict", "verdict_claim", "verdict_on_runs", "verdict_for_mode",
+           "pretrained_features", "near_chance",
            "duplicate_columns", "cells_near_chance", "seeds_holding", "side_by_side", "VERDICTS",
            "MISSING", "NOISE_Z", "CHANCE_MARGIN"]
 
@@ -242,8 +243,8 @@ def comparison(runs, spec, mode: str | None = None):
 def verdict(row, mode: str) -> str:
     """The verdict on one comparison row (a dict or pandas Series from :func:`comparison`).
 
-    Rule: outside ``paper`` mode the data are stand-ins (MNIST-5k, photo patches) and the
-    networks small, so a number cannot be compared with the paper's: "cannot be tested in
+    Rule: outside ``paper`` mode the data are stand-ins (Fashion-MNIST, photograph and painting
+    patches) and the network another (EfficientNet-Lite0), so a number cannot be compared with the paper's: "cannot be tested in
     this mode". In paper mode: "replicates" when the paper's mean lies within our mean ± 2 std,
     "does not replicate" when it does not, "cannot be tested in this mode" when that is NA
     (fewer than two values, or a missing cell).
@@ -273,17 +274,23 @@ def _side(terms, cells):
 
 
 def duplicate_columns(spec, mode: str) -> dict:
-    """Column -> the first column of ``spec`` whose runs use the same data in ``mode`` (itself
-    when none does). Outside paper mode one set of photo patches stands in for both VOC2012
-    and WikiArt, so e.g. 'WikiArt Strokes 5' maps to 'VOC2012 Strokes 5'."""
+    """Column -> the first column of ``spec`` whose runs are the same computations in ``mode``
+    (itself when none is): for every row, the run of the one column has the configuration
+    (:func:`~svddlib.reproduce.execute.cache_config`) of the run of the other. E.g. 'WikiArt
+    Strokes 5' maps to 'VOC2012 Strokes 5' where one stand-in serves both datasets (teach
+    mode's photographs and paintings do not); Table V's learning-rate columns share their data
+    but not their training, so they never map together."""
     import json
 
-    data = {}
+    from .execute import cache_config
+
+    configs = {}
     for run in spec.resolve(mode, seeds=(0,)):
-        data.setdefault(run["column"], set()).add(json.dumps(run["data"], sort_keys=True))
+        configs.setdefault(run["column"], set()).add(
+            (run["row"], json.dumps(cache_config(run), sort_keys=True)))
     first, out = {}, {}
     for column in spec.columns:
-        key = tuple(sorted(data.get(column, ()))) or (column,)
+        key = tuple(sorted(configs.get(column, ()))) or (column,)
         out[column] = first.setdefault(key, column)
     return out
 
@@ -378,19 +385,32 @@ def verdict_on_runs(claim, runs, spec, mode: str) -> dict:
                          duplicate_columns(spec, mode), chance_margin=CHANCE_MARGIN)
 
 
+def pretrained_features(spec, mode: str) -> bool:
+    """True when artefact ``spec`` has CNN-feature baseline runs in ``mode`` (rows with 'CNN
+    feat.') and every one is configured with ImageNet weights: the ImageNet ResNet-18 in paper
+    mode (the runner stops before a sweep whose weights cannot be loaded), the ImageNet
+    EfficientNet-Lite0 outside it (it loads from its package or raises). Neither falls back to
+    random weights, so the configuration says what the runs used; :func:`verdict_for_mode`
+    takes this instead of asking what the machine has."""
+    cnn = [run for run in spec.resolve(mode, seeds=(0,))
+           if run.get("kind") == "baseline" and "CNN feat." in run["row"]]
+    return bool(cnn) and all(run["baseline"].get("weights") == "imagenet" for run in cnn)
+
+
 def verdict_for_mode(claim, ours: dict, mode: str, imagenet_weights: bool) -> tuple:
     """(verdict, why untestable) of a finding in ``mode``, given ``ours`` from
     :func:`verdict_on_runs`: "cannot be tested in this mode" in smoke mode (it checks the
-    pipeline only), for a finding about CNN features without ImageNet weights
-    (:func:`~svddlib.reproduce.paper.needs_imagenet`), or when no comparison has its cells;
-    otherwise ``ours['verdict']`` and an empty reason."""
+    pipeline only), for a finding about CNN features (:func:`~svddlib.reproduce.paper.
+    needs_imagenet`) when ``imagenet_weights`` is False (pass :func:`pretrained_features` of
+    the artefact), or when no comparison has its cells; otherwise ``ours['verdict']``
+    and an empty reason."""
     from .paper import needs_imagenet
 
     if mode == "smoke":
         return VERDICTS[2], "smoke mode checks the pipeline only"
     if needs_imagenet(claim) and not imagenet_weights:
-        return VERDICTS[2], ("compares CNN features: random weights here, no ImageNet weights "
-                             "offline")
+        return VERDICTS[2], ("compares CNN features, but the CNN-feature runs do not use "
+                             "ImageNet weights")
     if ours["n_tested"] == 0:
         return VERDICTS[2], "none of its cells is run in this mode"
     return ours["verdict"], ""

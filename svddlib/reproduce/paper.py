@@ -74,7 +74,9 @@ class Claim:
 
 def needs_imagenet(claim: Claim) -> bool:
     """True when the finding is about CNN-feature rows: one is on the winning side of a
-    comparison (such rows need ImageNet-pretrained ResNet-18 features)."""
+    comparison (such rows need ImageNet-pretrained CNN features: ResNet-18 in paper mode,
+    EfficientNet-Lite0 outside it; :func:`~svddlib.reproduce.aggregate.pretrained_features`
+    tells whether a sweep's runs had them)."""
     return any("CNN feat." in row for lhs, _ in claim.comparisons for _, row, _ in lhs)
 
 
