@@ -98,3 +98,14 @@ def test_geo_resizes_its_inputs_outside_paper_mode():
     assert cfg["input_size"] == 32
     result = run_baseline("geo", experiments.build_data(**DATA), cfg)
     assert 0 <= result["test_auc"] <= 1
+
+
+def test_sweep_runs_report_the_eval_mode_collapse_flag(tmp_path, monkeypatch):
+    from svddlib.reproduce import get_spec
+    from svddlib.reproduce.execute import execute_run
+
+    monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
+    run = next(r for r in get_spec("table5").resolve("smoke") if r["kind"] == "deep_svdd")
+    metrics = execute_run(run)
+    assert isinstance(metrics["eval_collapsed"], bool)
+    assert metrics["eval_collapsed"] or not metrics["collapsed"]  # the training flag implies it

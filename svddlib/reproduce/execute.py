@@ -13,8 +13,9 @@ is trained once. :func:`execute_run` trains a Deep SVDD variant
 ``val_auc``              validation AUC of the selected epoch / hyperparameters;
 plus ``best_epoch``, ``collapse_epoch``, ``collapsed``, ``n_train``/``n_val``/``n_test``,
 ``seconds``, ``normal_class`` and ``k`` (noise regularizer; else None), the per-epoch
-``history`` (Deep SVDD) and, for the installed stand-ins, ``data_source`` (package, version,
-files' digest). Baselines have no epochs: their
+``history`` and ``eval_collapsed`` (Deep SVDD: whether the run ends collapsed judged in eval
+mode, :func:`svddlib.experiments.eval_collapsed`) and, for the installed stand-ins,
+``data_source`` (package, version, files' digest). Baselines have no epochs: their
 ``auc_last`` and ``auc_before_collapse`` equal ``auc``.
 """
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _percent(x):
 
 
 def _deep_svdd(run: dict, folder: Path, checkpoints) -> dict:
-    from ..experiments import best_before_collapse, train_deep_svdd
+    from ..experiments import best_before_collapse, eval_collapsed, train_deep_svdd
 
     summary = train_deep_svdd(folder, data_spec_of(run), run["net"], run["train"],
                               pretrain_epochs=run.get("pretrain_epochs", 0),
@@ -70,6 +71,7 @@ def _deep_svdd(run: dict, folder: Path, checkpoints) -> dict:
             "collapsed": bool(summary["collapsed"]), "stopped_reason": summary["stopped_reason"],
             "n_train": summary["n_train"], "n_val": summary["n_val"],
             "n_test": summary["n_test"], "history": history,
+            "eval_collapsed": eval_collapsed(summary),
             **({"data_source": summary["data_source"]} if "data_source" in summary else {})}
 
 
@@ -88,7 +90,7 @@ def _baseline(run: dict) -> dict:
     auc = _percent(result["test_auc"])
     metrics = {"auc": auc, "auc_last": auc, "auc_before_collapse": auc,
                "val_auc": _percent(result["val_auc"]), "best_epoch": None,
-               "collapse_epoch": None, "collapsed": False, "selected": result.get("selected", {}),
+               "collapse_epoch": None, "collapsed": False, "eval_collapsed": False, "selected": result.get("selected", {}),
                "n_train": result["n_train"], "n_val": result["n_val"],
                "n_test": result.get("n_test")}
     provenance = data_provenance(data.info)
