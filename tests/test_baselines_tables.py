@@ -47,3 +47,23 @@ def test_cap_anomalies_keeps_all_normals():
     assert capped.train is data.train
     with pytest.raises(ValueError, match="max_anomalies"):
         cap_anomalies(data, 0)
+
+
+def test_anomalies_are_capped_before_the_eval_subsample(monkeypatch, tmp_path):
+    """max_anomalies first, then max_eval stratified over what remains: a cap near the number of
+    normal images gives balanced val/test splits (stratifying first would keep the 1:9 ratio)."""
+    from svddlib.data import one_vs_all
+
+    monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
+    seen = {}
+
+    def capture(name, data, config):
+        seen["data"] = data
+        return {"val_auc": 0.5, "test_auc": 0.5, "fit_seconds": 0.0}
+
+    monkeypatch.setattr(runner, "run_baseline", capture)
+    full = one_vs_all("mnist5k", 5, seed=0)
+    one_vs_all_results(["if_pca"], classes=[5], mode="smoke", max_eval=40,
+                       max_anomalies=full.test.n_normal, cache_name="test_order", log=None)
+    test = seen["data"].test
+    assert len(test) <= 41 and abs(test.n_normal - test.n_anomalous) <= 2

@@ -1,5 +1,7 @@
-"""Notebooks 50, 70 and 71 (issue 10) from papermill with non-default parameters: the parameters
-reach the runner's sweeps and the 2-D picture, and the summaries hold sane, complete numbers.
+"""Notebooks 50, 60, 70 and 71 (issue 10) from papermill with non-default parameters: the
+parameters reach the runner's sweeps and the 2-D picture, and the summaries hold sane, complete
+numbers; outside paper mode they run on the offline stand-ins (Fashion-MNIST, photographs,
+paintings) and show a gallery of each.
 
 The three share one results folder, so 71 reads the Table III runs that 70 trained (as in a
 course run); each runs in smoke mode with seed 1 for the sweeps.
@@ -43,11 +45,22 @@ def test_semi_supervised_with_non_default_parameters(results, monkeypatch):
     assert len(summary["table6_means"]) == len(spec.rows) * len(spec.columns)
     assert all(0.0 <= v <= 100.0 for v in summary["table6_means"].values())
     assert {"noise_best_ova", "blocks_train_generalises", "noise_beats_variance"} <= set(summary["claims"])
+    for figure in ("table6_standins", "table6_one_vs_all_pairs"):
+        assert (results / "figures" / "50_semi_supervised" / f"{figure}.png").exists()
+
+
+def test_baselines_on_the_cifar10_stand_in(results, monkeypatch):
+    summary = _run("60_baselines", {"methods": ["ocsvm_pca", "ocsvm_cnn"]}, results, monkeypatch)
+    assert summary["dataset"] == "fashion_mnist" and summary["normal_classes"] == [3]
+    assert summary["caps"] == {"max_train": 60, "max_eval": 60, "max_anomalies": 1000}
+    assert set(summary["mean_test_auc"]) == {"OC-SVM w/ PCA", "OC-SVM w/ CNN feat."}
+    assert all(0.0 <= v <= 1.0 for v in summary["mean_test_auc"].values())
+    assert (results / "figures" / "60_baselines" / "one_vs_all_classes.png").exists()
 
 
 def test_one_vs_all_with_non_default_parameters(results, monkeypatch):
     summary = _run("70_one_vs_all", {"normal_classes": [2], "seeds": [1]}, results, monkeypatch)
-    assert summary["dataset"] == "mnist5k"
+    assert summary["dataset"] == "fashion_mnist"
     assert summary["normal_classes"] == [2] and summary["seeds"] == [1]
     assert "failed" not in summary["status"]
     spec = get_spec("table3")
@@ -55,14 +68,14 @@ def test_one_vs_all_with_non_default_parameters(results, monkeypatch):
     assert all(0.0 <= v <= 100.0 for v in summary["ours_mean"].values())
     assert all(set(row) == {"2"} for row in summary["per_class"].values())
     assert math.isnan(summary["rank_corr"]) or -1.0 <= summary["rank_corr"] <= 1.0
-    assert set(summary["ranking"]) == {"paper (CIFAR-10)", "ours (smoke, mnist5k)"}
+    assert set(summary["ranking"]) == {"paper (CIFAR-10)", "ours (smoke, fashion_mnist)"}
     assert summary["ranking"]["paper (CIFAR-10)"]["best"] == "GEO w/ Dirichlet"
 
 
 def test_image_alterations_with_non_default_parameters(results, monkeypatch):
     summary = _run("71_image_alterations", {"seeds": [1], "n_gallery": 2, "n_epochs": 1},
                    results, monkeypatch)
-    assert summary["dataset"] == "photo_patches" and summary["seeds"] == [1]
+    assert summary["dataset"] == "photographs" and summary["seeds"] == [1]
     assert all("failed" not in status for status in summary["status"].values())
     # the stroke-thickness mapping: the paper's M scaled by the ratio of the image sides
     strokes = [m for m in summary["mapping"] if m["anomaly"] == "strokes"]
@@ -80,4 +93,7 @@ def test_image_alterations_with_non_default_parameters(results, monkeypatch):
         assert len(summary["means"][name]) <= len(spec.rows) * len(spec.columns)
         assert all(0.0 <= v <= 100.0 for v in summary["means"][name].values())
     assert any(k.startswith("paper | table2") for k in summary["geo_margins"])
-    assert (results / "figures" / "71_image_alterations" / "anomaly_gallery_photo_patches.png").exists()
+    # a gallery per stand-in: photographs (VOC2012), paintings (WikiArt), Fashion-MNIST (CIFAR-10)
+    assert {m["stand-in"] for m in summary["mapping"]} == {"photographs", "paintings", "fashion_mnist"}
+    for stand_in in ("photographs", "paintings", "fashion_mnist"):
+        assert (results / "figures" / "71_image_alterations" / f"anomaly_gallery_{stand_in}.png").exists()

@@ -27,7 +27,7 @@ _REFERENCES = re.compile(
     r"|\bFigs?\.\s*\d+"
     r"|\b(?:notebooks?|sections?|parts?)\s+\d+(?:\s*(?:-|–|,|and)\s*\d+)*"
     r"|\bet al\.,?\s*\(?\d{4}\)?|\(\d{4}\)"
-    r"|\b(?:ResNet-\d+|MNIST-5k|CIFAR-10|VOC2012|ImageNet-1k|LeNet-5|\d-D)\b",   # names
+    r"|\b(?:ResNet-\d+|MNIST-5k|CIFAR-10|VOC2012|ImageNet-1k|LeNet-5|EfficientNet-Lite0|\d-D)\b",  # names
     re.I)
 
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-__all__ = ["RUFF2018_MNIST_DEEP_SVDD", "one_vs_all_results",
+__all__ = ["RUFF2018_MNIST_DEEP_SVDD", "one_vs_all_results", "cap_splits",
            "cap_anomalies", "mean_auc_table", "per_class_table"]
 
 #: Ruff et al. 2018, Table 1, "Deep SVDD one-class", MNIST, test AUC in % per normal digit 0-9
@@ -33,9 +33,10 @@ def one_vs_all_results(methods: Iterable[str], dataset: str = "mnist5k",
     """Run (or load) every method on every one-vs-all task: a pandas DataFrame, one row each.
 
     ``overrides``: method -> extra config for :func:`~svddlib.baselines.runner.run_baseline`.
-    ``max_train`` / ``max_eval`` subsample the splits (stratified, per seed) for quick runs;
     ``max_anomalies`` keeps every normal image of val and test but at most that many anomalies
-    (the AUC does not depend on the class ratio, so this only adds noise, no bias).
+    (the AUC does not depend on the class ratio, so this only adds noise, no bias); then
+    ``max_train`` / ``max_eval`` subsample the splits (stratified, per seed) for quick runs, so
+    ``max_anomalies`` near the number of normal images and ``max_eval`` give balanced splits.
     Columns: method, label, normal_class, val_auc, test_auc, fit_seconds, selected.
     """
     import pandas as pd
@@ -57,11 +58,8 @@ def one_vs_all_results(methods: Iterable[str], dataset: str = "mnist5k",
             def run(_folder, method=method, cfg=cfg, normal_class=normal_class):
                 nonlocal data
                 if data is None:
-                    data = one_vs_all(dataset, normal_class, seed=seed)
-                    if max_train is not None or max_eval is not None:
-                        data = data.subsample(max_train, max_eval, seed=seed)
-                    if max_anomalies is not None:
-                        data = cap_anomalies(data, max_anomalies, seed)
+                    data = cap_splits(one_vs_all(dataset, normal_class, seed=seed),
+                                      max_train, max_eval, max_anomalies, seed)
                 return run_baseline(method, data, cfg)
 
             result = load_or_run(cache_name, mode, key, run, force=force)
@@ -73,6 +71,18 @@ def one_vs_all_results(methods: Iterable[str], dataset: str = "mnist5k",
                 log(f"class {normal_class} {METHOD_LABELS[method]:<34} val AUC "
                     f"{result['val_auc']:.3f}  test AUC {result['test_auc']:.3f}")
     return pd.DataFrame(rows)
+
+
+def cap_splits(data, max_train: int | None = None, max_eval: int | None = None,
+               max_anomalies: int | None = None, seed: int = 0):
+    """The splits a one-vs-all run sees: at most ``max_anomalies`` anomalies in val and in test
+    (:func:`cap_anomalies`), then at most ``max_train`` / ``max_eval`` images per split,
+    stratified (``ADData.subsample``); None leaves a limit out."""
+    if max_anomalies is not None:
+        data = cap_anomalies(data, max_anomalies, seed)
+    if max_train is not None or max_eval is not None:
+        data = data.subsample(max_train, max_eval, seed=seed)
+    return data
 
 
 def cap_anomalies(data, max_anomalies: int, seed: int = 0):
