@@ -44,6 +44,17 @@ def _same(**values) -> dict:
     return {mode: dict(values) for mode in MODES}
 
 
+#: How part 2 runs its sweeps: teach in a pool of one worker per core (a run of teach mode's
+#: small fine-tuning gains little from a second thread, a second process nearly doubles the
+#: pace); smoke in-process (seconds); paper in-process on the GPU.
+SWEEP_EXECUTOR = {"smoke": "sequential", "teach": "process", "paper": "sequential"}
+
+
+def _sweeping(**values) -> dict:
+    """The same preset in all three modes, with the mode's :data:`SWEEP_EXECUTOR`."""
+    return {mode: dict(values, executor=SWEEP_EXECUTOR[mode]) for mode in MODES}
+
+
 _SPECS = [
     NotebookSpec(
         "00_introduction", "Introduction and course map",
@@ -154,7 +165,7 @@ _SPECS = [
         "labeled anomalies pushed away from c, generalisation to unseen anomaly types",
         "III-B (Eq. 3), Table VI", {
             mode: dict(normal_class=3, anomaly_class=5, eta=1.0, picture_epochs=epochs, seeds=None,
-                       n_epochs=None, max_train=None, executor="sequential")
+                       n_epochs=None, max_train=None, executor=SWEEP_EXECUTOR[mode])
             for mode, epochs in (("smoke", 2), ("teach", 10), ("paper", 30))}),
     NotebookSpec(
         "60_baselines", "Baselines",
@@ -179,36 +190,37 @@ _SPECS = [
                           dsvdd_epochs=30)}),
     NotebookSpec(
         "70_one_vs_all", "One-vs-all experiments", "the classic benchmark protocol",
-        "V-A, Table III", _same(seeds=None, normal_classes=None, n_epochs=None, max_train=None,
-                                executor="sequential")),
+        "V-A, Table III", _sweeping(seeds=None, normal_classes=None, n_epochs=None,
+                                    max_train=None)),
     NotebookSpec(
         "71_image_alterations", "Image-alteration anomalies",
         "block permutations and strokes as anomalies of natural images, where GEO wins and loses",
         "V-A, Tables II-IV", {
-            mode: dict(seeds=None, n_epochs=None, max_train=None, executor="sequential",
-                       n_gallery=n) for mode, n in (("smoke", 3), ("teach", 4), ("paper", 4))}),
+            mode: dict(seeds=None, n_epochs=None, max_train=None,
+                       executor=SWEEP_EXECUTOR[mode], n_gallery=n)
+            for mode, n in (("smoke", 3), ("teach", 4), ("paper", 4))}),
     NotebookSpec(
         "72_learning_rates", "Learning rates and collapse",
         "the paper's learning-rate protocol (head vs body), three readings of a run (last, best "
         "validation, best test before collapse), Table V and Fig. 1 through the runner",
         "VI, Table V, Fig. 1",
-        _same(seeds=None, n_epochs=None, max_train=None, executor="sequential")),
+        _sweeping(seeds=None, n_epochs=None, max_train=None)),
     NotebookSpec(
         "73_pooling", "The pooling layer",
         "global max pooling from scratch and its blindness to rearranged positions, a probe on "
         "block-permuted patches, Fig. 2 (methods A-E with and without pooling) through the runner",
         "VI, Fig. 2", {
-            mode: dict(seeds=None, n_epochs=None, max_train=None, executor="sequential",
-                       n_probe=n, probe_side=64)
+            mode: dict(seeds=None, n_epochs=None, max_train=None,
+                       executor=SWEEP_EXECUTOR[mode], n_probe=n, probe_side=64)
             for mode, n in (("smoke", 16), ("teach", 200), ("paper", 500))}),
     NotebookSpec(
         "90_paper_results", "The paper's results",
         "every table and figure of the paper gathered through the runner, ours beside the "
         "paper's with the difference, and a computed verdict per finding of Section VI",
         "VI, Tables I-VI, Fig. 1-2",
-        _same(seeds=None, n_epochs=None, max_train=None, executor="sequential",
-              artefacts=["table1", "table2", "table3", "table4", "table5", "table6", "fig1",
-                         "fig2"])),
+        _sweeping(seeds=None, n_epochs=None, max_train=None,
+                  artefacts=["table1", "table2", "table3", "table4", "table5", "table6", "fig1",
+                             "fig2"])),
 ]
 NOTEBOOKS = {spec.name: spec for spec in _SPECS}
 #: Seconds one cell may run, per mode, before the run is stopped with an error.

@@ -244,8 +244,8 @@ def verdict(row, mode: str) -> str:
     """The verdict on one comparison row (a dict or pandas Series from :func:`comparison`).
 
     Rule: outside ``paper`` mode the data are stand-ins (Fashion-MNIST, photograph and painting
-    patches) and the network another (EfficientNet-Lite0), so a number cannot be compared with the paper's: "cannot be tested in
-    this mode". In paper mode: "replicates" when the paper's mean lies within our mean ± 2 std,
+    patches) and the network another (EfficientNet-Lite0), so a number cannot be compared with
+    the paper's: "cannot be tested in this mode". In paper mode: "replicates" when the paper's mean lies within our mean ± 2 std,
     "does not replicate" when it does not, "cannot be tested in this mode" when that is NA
     (fewer than two values, or a missing cell).
     """
