@@ -7,6 +7,10 @@ PY      = $(VENV)/bin/python
 MODE   ?= teach
 # torch's OpenMP threads busy-wait unless told otherwise; with few cores that is ~8x slower.
 export OMP_WAIT_POLICY = PASSIVE
+# OpenBLAS threads spin while they wait: on two cores shared with a notebook kernel or a second
+# worker, two BLAS threads made the small PCA / SVD fits of smoke and teach runs up to 20x
+# slower (a smoke sweep of Table II 25 s instead of 17 s). One thread unless you say otherwise.
+export OPENBLAS_NUM_THREADS ?= 1
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: install datasets course site browser test lab bench clean

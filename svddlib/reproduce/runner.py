@@ -217,11 +217,15 @@ def check_pretrained_weights(runs) -> None:
 
 # ----------------------------------------------------------------------------- one run
 def _limit_threads(threads: int | None) -> None:
-    """Use ``threads`` torch / OpenMP threads in this process (no oversubscription)."""
+    """Use ``threads`` torch / OpenMP and BLAS threads in this process (no oversubscription:
+    OpenBLAS threads spin while they wait, so two workers with two BLAS threads each on two
+    cores made a smoke sweep of Table II 1.5x slower)."""
     if not threads:
         return
     import torch
+    from threadpoolctl import threadpool_limits
 
+    threadpool_limits(threads, user_api="blas")  # numpy / scipy / scikit-learn, already loaded
     if torch.get_num_threads() == threads:
         return
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
