@@ -1,10 +1,10 @@
 """Run the sweep of one paper artefact: resolve its runs, skip the cached ones, execute the rest
 sequentially, in a local process pool or on a Dask cluster, and collect a tidy runs frame.
 
-Every run goes through :func:`svddlib.cache.load_or_run` under
-``<results>/reproduce/<mode>/<config-hash>/`` with the hash of ``cache_config(run)`` (the
-computational part of the run, labels removed), so a killed sweep resumes where it stopped and a
-run shared by two tables is trained once. Cached runs are found before anything is submitted and
+Every run goes through the one store of runs (:func:`svddlib.run_store.through_cache`) under
+``<results>/runs/<mode>/<key>/`` with the hash of ``cache_config(run)`` (the key of the run's
+:class:`~svddlib.run_spec.RunSpec`), so a run a notebook trained is found here, a killed sweep
+resumes where it stopped and a run shared by two tables is trained once. Cached runs are found before anything is submitted and
 are never shipped to a worker. A run that raises is recorded as ``failed`` with its error; the
 sweep goes on and nothing is cached for it (the tables show the cell as missing).
 
@@ -31,13 +31,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..run_store import RUNS
+
 __all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "artefact_spec",
            "check_seeds", "check_datasets", "check_pretrained_weights", "connect_scheduler",
            "local_cluster_client", "stop_with_parent", "remove_stale_work_folders"]
 
 EXECUTORS = ("sequential", "process", "dask")
-#: The cache name of every reproduce run: ``<results>/reproduce/<mode>/<hash>/``.
-CACHE_NAME = "reproduce"
+#: The cache name of every run (the one store of :mod:`svddlib.run_store`):
+#: ``<results>/runs/<mode>/<key>/``.
+CACHE_NAME = RUNS
 #: Seconds to wait for a Dask scheduler before giving up.
 CONNECT_TIMEOUT = 5
 _LABELS = ("artefact", "row", "column", "seed")
@@ -297,16 +300,14 @@ def _takes_checkpoints(execute: Callable) -> bool:
 
 
 def _run_one(task: dict) -> dict:
-    """Execute one run through the cache (in whatever process the executor chose).
+    """Execute one run through the store of runs (:func:`svddlib.run_store.through_cache`, as
+    :func:`svddlib.experiments.run_cached` does), in whatever process the executor chose.
 
-    An ``execute`` that takes ``checkpoints`` gets ``<results>/reproduce/<mode>/<hash>.ckpt/``:
-    a run killed part-way (SIGKILL, a pre-empted cluster job) resumes there from its last
-    checkpoint; the folder goes once the run is cached. Never raises for a failing run:
-    returns ``status`` 'failed' and the error instead.
+    An ``execute`` that takes ``checkpoints`` gets ``<results>/runs/<mode>/<key>.ckpt/``: a run
+    killed part-way (SIGKILL, a pre-empted cluster job) resumes there from its last checkpoint.
+    Never raises for a failing run: returns ``status`` 'failed' and the error instead.
     """
-    import shutil
-
-    from ..cache import load_or_run, run_dir
+    from ..run_store import through_cache
 
     global _in_run
     if task.get("results_root"):
@@ -315,25 +316,17 @@ def _run_one(task: dict) -> dict:
         os.environ["SVDD_DATA_ROOT"] = task["data_root"]
     _limit_threads(task.get("threads"))
     start = time.perf_counter()
-    execute, run = task["execute"], task["run"]
-    kwargs, ran = {}, []
-    if _takes_checkpoints(execute):
-        kwargs["checkpoints"] = run_dir(CACHE_NAME, task["mode"], task["config"]).with_suffix(
-            ".ckpt")
+    execute, run, ran = task["execute"], task["run"], []
+    checkpoints = _takes_checkpoints(execute)
 
-    def work(folder):  # under the entry's lock: no other process runs it meanwhile
-        ran.append(True)
-        if task["force"] and kwargs:  # retrain from scratch, not from a stale checkpoint
-            shutil.rmtree(kwargs["checkpoints"], ignore_errors=True)
-        return execute(run, folder, **kwargs)
+    def compute(folder, ckpt):
+        return execute(run, folder, checkpoints=ckpt) if checkpoints else execute(run, folder)
 
     try:
         _in_run = True
-        metrics = load_or_run(CACHE_NAME, task["mode"], task["config"], work,
-                              force=task["force"])
+        metrics = through_cache(task["mode"], task["config"], compute, force=task["force"],
+                                ran=ran)
         status, error = ("trained" if ran else "cached"), None
-        if kwargs:
-            shutil.rmtree(kwargs["checkpoints"], ignore_errors=True)
     except _Terminated:  # load_or_run has cleaned up; the pool would run the next task
         os._exit(143)
     except Exception as err:  # a failed run must not stop the sweep
@@ -601,13 +594,15 @@ def _scalar(value) -> bool:
 def _runs_frame(spec, plan: _Planned, outcomes: dict):
     import pandas as pd
 
+    from .execute import SUMMARY_ONLY
+
     metric = getattr(spec, "metric", "auc")
     rows = []
     for run, key in zip(plan.runs, plan.keys):
         out = outcomes[key]
         metrics = out["metrics"] or {}
-        extra = {k: v for k, v in metrics.items()
-                 if _scalar(v) and k not in (*_LABELS, *_GROUPING)}
+        skip = (*_LABELS, *_GROUPING, *(SUMMARY_ONLY if run.get("kind") == "deep_svdd" else ()))
+        extra = {k: v for k, v in metrics.items() if _scalar(v) and k not in skip}
         rows.append({**{k: run.get(k) for k in (*_LABELS, *_GROUPING)}, "kind": run.get("kind"),
                      "status": out["status"],
                      "auc": metrics.get(metric) if out["status"] != "failed" else None,

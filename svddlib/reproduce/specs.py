@@ -1,9 +1,9 @@
 """Every table and figure of Sections V-VI of Chong et al. (2020) as a spec of runs.
 
 An :class:`ArtefactSpec` resolves, per mode, to a list of JSON-able run dicts. Each run dict
-holds the labels of its cell (``artefact``, ``row``, ``column``, ``seed``) and the full
-computational configuration (``data``, and ``net`` / ``train`` for Deep SVDD or ``method`` /
-``baseline`` for a baseline). :func:`svddlib.reproduce.execute.cache_config` drops the labels,
+holds the labels of its cell (``artefact``, ``row``, ``column``, ``seed``) and the JSON form of
+its :class:`~svddlib.run_spec.RunSpec` (``data``, and ``net`` / ``train`` for Deep SVDD or
+``method`` / ``baseline`` for a baseline). :func:`svddlib.reproduce.execute.cache_config` drops the labels,
 so a run shared by two tables (e.g. the adaptive rows of Table I are the one-class rows of
 Table IV) is trained once.
 
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from ..data.anomalies import PAPER_SIDE, stroke_strength
 from ..modes import MODES
+from ..run_spec import BaselinePart, DataPart, NetPart, RunSpec
 
 __all__ = ["ArtefactSpec", "ARTEFACTS", "get_spec", "MODES", "PAPER_K_GRID", "DATA_SEED",
            "DEFAULT_SEEDS", "PAPER_NU", "FIG2_LETTERS", "OVERRIDE_KEYS", "stroke_strength"]
@@ -226,8 +227,8 @@ def _net(mode: str, bias: bool, pooling: bool = True, dataset: str = "") -> dict
 
 def _train(mode: str, preset: dict, variant: str, seed: int, objective: str, dataset: str,
            head_lr: float = 1e-3, lr_scope: str = "head", weighting: str = "adaptive",
-           k: int = TEACH_K) -> dict:
-    """A full TrainConfig dict; fields a variant does not use are kept at canonical values so
+           k: int = TEACH_K):
+    """The TrainConfig of a Deep SVDD row; fields a variant does not use are kept at canonical values so
     that equal computations have equal configs (and share one cache entry)."""
     from ..experiments import variant_spec
     from ..training import TrainConfig
@@ -244,7 +245,7 @@ def _train(mode: str, preset: dict, variant: str, seed: int, objective: str, dat
         weighting=weighting if regularizer != "none" else "adaptive", fixed_weight=1.0,
         warm_up_n_epochs=preset["warm_up_n_epochs"] if objective == "soft-boundary" else 10,
         seed=seed, device="auto", progress=False)
-    return cfg.to_dict()
+    return cfg
 
 
 # ------------------------------------------------------------------------------------ cells
@@ -301,14 +302,12 @@ def _cell_runs(spec_name: str, row: Row, column: Column, mode: str, preset: dict
                 continue
             ks = preset["k_grid"] if row.variant == NOISE else (TEACH_K,)
             for k in ks:
-                run = dict(base, kind="deep_svdd",
-                           net=_net(mode, variant_spec(row.variant)["bias"],
-                                    row.pooling, setting.dataset),
-                           train=_train(mode, preset, row.variant, seed, row.objective,
-                                        setting.dataset, column.head_lr, row.lr_scope,
-                                        row.weighting, k),
-                           pretrain_epochs=0,
-                           preprocessing="imagenet" if mode == "paper" else "none")
+                spec = RunSpec(DataPart.from_json(data), NetPart.from_json(
+                    _net(mode, variant_spec(row.variant)["bias"], row.pooling, setting.dataset)),
+                    _train(mode, preset, row.variant, seed, row.objective, setting.dataset,
+                           column.head_lr, row.lr_scope, row.weighting, k),
+                    pretrain_epochs=0, preprocessing="imagenet" if mode == "paper" else "none")
+                run = dict(base, **spec.to_json())
                 if len(ks) > 1:
                     run["choice"] = f"k={k}"
                 runs.append(copy.deepcopy(run))
@@ -330,7 +329,8 @@ def _baseline_run(base: dict, row: Row, mode: str, seed: int) -> dict:
     cfg["seed"] = seed
     if mode == "paper":
         cfg["device"] = "auto"  # resolved where the run executes (CUDA when available)
-    return copy.deepcopy(dict(base, kind="baseline", method=row.method, baseline=cfg))
+    spec = RunSpec(DataPart.from_json(base["data"]), baseline=BaselinePart(row.method, cfg))
+    return copy.deepcopy(dict(base, **spec.to_json()))
 
 
 # ------------------------------------------------------------------------------------ spec
