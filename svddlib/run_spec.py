@@ -184,7 +184,8 @@ def _coerce(key: str, value, hint):
             return float(value)
         if typ in (int, str, bool) and type(value) is typ:
             return value
-    names = " or ".join(getattr(t, "__name__", str(t)) for t in args)
+    names = " or ".join("None" if t is type(None) else getattr(t, "__name__", str(t))
+                        for t in args)
     raise ValueError(f"{key} must be {names}, got {value!r}")
 
 

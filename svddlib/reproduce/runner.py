@@ -34,6 +34,7 @@ from typing import Callable
 from ..run_store import RUNS
 
 __all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "artefact_spec",
+           "with_sets",
            "check_seeds", "check_datasets", "check_pretrained_weights", "connect_scheduler",
            "local_cluster_client", "stop_with_parent", "remove_stale_work_folders"]
 
@@ -102,10 +103,22 @@ class _Planned:
     unique: dict          # hash -> (config, first run with that hash)
 
 
-def _plan(spec, mode, seeds, data_root, overrides, cache_config) -> _Planned:
+def with_sets(run: dict, sets: dict | None) -> dict:
+    """``run`` with ``{"part.field": value}`` set in its spec
+    (:func:`svddlib.run_spec.apply_sets`; a part the run lacks is left alone)."""
+    if not sets:
+        return run
+    from ..run_spec import apply_sets
+    from .execute import spec_of
+
+    return {**run, **apply_sets(spec_of(run), sets).to_json()}
+
+
+def _plan(spec, mode, seeds, data_root, overrides, cache_config, sets=None) -> _Planned:
     from ..cache import config_hash
 
     runs = spec.resolve(mode, seeds=check_seeds(seeds), data_root=data_root, overrides=overrides)
+    runs = [with_sets(run, sets) for run in runs]
     if not runs:
         raise ValueError(f"{spec.name} resolves to no runs in {mode} mode with these options")
     configs = [cache_config(run) for run in runs]
@@ -138,7 +151,7 @@ def remove_stale_work_folders(mode: str) -> None:
 
 
 def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=None,
-               cache_config: Callable | None = None):
+               cache_config: Callable | None = None, sets: dict | None = None):
     """The run list of a sweep without running anything: a DataFrame with the labels, the
     config hash and whether the run is already cached (what ``--dry-run`` prints)."""
     import pandas as pd
@@ -148,7 +161,7 @@ def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=Non
     mode = resolve_mode(mode)
     spec = artefact_spec(artefact)
     _, cache_config = _default_functions(lambda run, folder=None: {}, cache_config)
-    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
+    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config, sets)
     cached = {k: _cached_metrics(mode, cfg, "warn") is not None
               for k, (cfg, _) in plan.unique.items()}
     return pd.DataFrame([{**{k: run.get(k) for k in _LABELS}, "kind": run.get("kind"),
@@ -512,12 +525,14 @@ class _Runner:
 def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", scheduler=None,
               n_workers=None, data_root=None, overrides=None, force: bool = False,
               progress: bool = True, threads: int | None = None,
-              execute: Callable | None = None,
-              cache_config: Callable | None = None) -> "SweepResult":
+              execute: Callable | None = None, cache_config: Callable | None = None,
+              sets: dict | None = None) -> "SweepResult":
     """Run (or load) every run of ``artefact`` (a name of :data:`ARTEFACTS` or a spec) in
     ``mode`` and return a :class:`SweepResult`.
 
-    ``seeds``/``data_root``/``overrides`` go to ``spec.resolve``; ``executor``: see the module
+    ``seeds``/``data_root``/``overrides`` go to ``spec.resolve``; ``sets``
+    (``{"train.n_epochs": 3}``, the command line's ``--set``) then change every run's spec
+    (:func:`with_sets`); ``executor``: see the module
     docstring; ``force`` retrains cached runs; ``threads``: torch CPU threads per run (default:
     cores / workers in pools, unchanged in-process). CPU results depend on the thread count in
     the last digits (float sums in another order), so pass the same ``threads`` (e.g. 1) to
@@ -531,7 +546,7 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
     mode = resolve_mode(mode)
     spec = artefact_spec(artefact)
     execute, cache_config = _default_functions(execute, cache_config)
-    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
+    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config, sets)
     if mode == "paper":  # before anything runs, not as one failed run per cell
         check_datasets(plan.runs, data_root)
     remove_stale_work_folders(mode)
