@@ -1,12 +1,14 @@
 """One cached Deep SVDD experiment = a data spec + a network spec + a training config.
 
-The notebooks describe runs as small JSON-able dicts, and :func:`run_deep_svdd` builds the
-data, the network (optionally pretrained as an autoencoder), trains it with
-:func:`svddlib.training.train` and caches the summary under
-``<results>/<name>/<mode>/<config-hash>/`` (:func:`svddlib.cache.load_or_run`). A re-run with the
-same specs loads the result in milliseconds; an interrupted run resumes from its last epoch
-checkpoint (kept in ``<hash>.ckpt/`` next to the cache entry until the run finishes; written
-after an epoch once :data:`CHECKPOINT_EVERY_S` seconds have passed since the last one).
+A run is a :class:`~svddlib.run_spec.RunSpec`; :func:`run_cached` is the one way to execute it
+(:func:`execute_spec`: build the data, the network, optionally pretrained as an autoencoder,
+and train it with :func:`svddlib.training.train`, or fit a baseline) through the one store of
+runs, ``<results>/runs/<mode>/<key>/`` (:mod:`svddlib.run_store`). The notebooks describe runs
+as small JSON-able dicts and call :func:`run_deep_svdd`, a thin wrapper; the paper sweeps come
+through the same store, so each finds the other's runs. A re-run loads the result in
+milliseconds; an interrupted run resumes from its last epoch checkpoint (kept in
+``<key>.ckpt/`` next to the cache entry until the run finishes; written after an epoch once
+:data:`CHECKPOINT_EVERY_S` seconds have passed since the last one).
 
 The model variants of the paper's tables are in :data:`VARIANTS`.
 """

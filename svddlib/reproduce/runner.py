@@ -139,7 +139,7 @@ def _cached_metrics(mode: str, config: dict, on_problem: str = "ignore") -> dict
 
 
 def remove_stale_work_folders(mode: str) -> None:
-    """Remove the work folders ``.<hash>.*`` under ``<results>/reproduce/<mode>/`` that a
+    """Remove the work folders ``.<hash>.*`` under ``<results>/runs/<mode>/`` that a
     killed sweep left and no running process uses (their entry's lock is free)."""
     from ..cache import remove_stale_work
     from ..paths import results_root
