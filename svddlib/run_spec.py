@@ -18,13 +18,11 @@ import json
 import typing
 from dataclasses import dataclass, field
 
-from .train_config import TrainConfig
+from .train_config import NOT_IN_KEY, TrainConfig
 
 __all__ = ["DataPart", "NetPart", "BaselinePart", "RunSpec", "NOT_IN_KEY", "KINDS",
            "parse_assignment", "apply_sets"]
 
-#: TrainConfig fields that do not change a run's result (never hashed).
-NOT_IN_KEY = ("device", "progress", "eval_batch_size", "num_workers")
 KINDS = ("deep_svdd", "baseline")
 
 
