@@ -24,8 +24,9 @@ from .cache import entry_lock, load_or_run, move_aside, read_entry, run_dir
 
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
            "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots",
-           "load_model", "train_deep_svdd", "execute_spec", "run_cached", "data_kwargs", "best_before_collapse", "run_notebook_setting",
-           "collapse_row", "initial_feature_variance"]
+           "load_model", "train_deep_svdd", "execute_spec", "run_cached", "data_kwargs",
+           "best_before_collapse", "run_notebook_setting", "collapse_row",
+           "initial_feature_variance"]
 
 #: The Deep SVDD variants compared in Tables I-VI of Chong et al. (2020).
 VARIANTS = {

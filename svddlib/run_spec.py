@@ -36,7 +36,7 @@ def _split(cls, spec: dict) -> dict:
 @dataclass(frozen=True)
 class DataPart:
     """The data of a run (:func:`svddlib.experiments.build_data`): the typed fields below and
-    the split builder's ``options`` (``normal_class``, ``anomaly``, ``strength``, patch sizes...)."""
+    the split builder's ``options`` (``normal_class``, ``anomaly``, ``strength``, sizes...)."""
 
     setup: str = "one_vs_all"
     dataset: str = "mnist5k"

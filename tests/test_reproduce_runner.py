@@ -68,7 +68,8 @@ def test_failed_run_is_recorded_not_cached_and_does_not_stop_the_sweep(results):
     done = result.runs[result.runs["row"] == "method A"]
     assert (done["status"] == "trained").all() and done["auc"].notna().all()
     assert len(_entries(results)) == 4  # nothing cached for the failed runs
-    assert not [p for p in (results / runner.CACHE_NAME / "smoke").iterdir() if p.name.startswith(".")]
+    store = results / runner.CACHE_NAME / "smoke"
+    assert not [p for p in store.iterdir() if p.name.startswith(".")]
     rerun = toy.sweep(toy.ToySpec(rows=("broken", "method A")), seeds=[0, 1])
     assert (rerun.failed()["row"] == "broken").all() and len(rerun.failed()) == 4  # retried
 

@@ -12,9 +12,11 @@ Examples::
 Tables (CSV + Markdown of ours vs the paper's) go to ``<results>/tables/reproduce/<artefact>/
 <mode>/``, figures to ``<results>/figures/reproduce/``. Bad input (unknown artefact, missing
 dataset in paper mode, unreachable scheduler, empty, repeated or out-of-range seeds, an unknown
-``--set`` key or a value of the wrong type) is a
-one-line error, exit code 2; a sweep in which any run failed ends with a one-line summary and
-exit code 1 (after writing the tables of the runs that finished).
+``--set`` key or a value of the wrong type) is a one-line error, exit code 2; a sweep in which
+any run failed ends with a one-line summary and exit code 1 (after writing the tables of the
+runs that finished). ``--set PART.FIELD=VALUE`` changes that field of every run's
+:class:`~svddlib.run_spec.RunSpec` (runs without that part, e.g. ``train`` of a baseline, are
+left alone); its tables go to the same folders as the preset's.
 """
 from __future__ import annotations
 

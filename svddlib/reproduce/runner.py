@@ -4,9 +4,10 @@ sequentially, in a local process pool or on a Dask cluster, and collect a tidy r
 Every run goes through the one store of runs (:func:`svddlib.run_store.through_cache`) under
 ``<results>/runs/<mode>/<key>/`` with the hash of ``cache_config(run)`` (the key of the run's
 :class:`~svddlib.run_spec.RunSpec`), so a run a notebook trained is found here, a killed sweep
-resumes where it stopped and a run shared by two tables is trained once. Cached runs are found before anything is submitted and
-are never shipped to a worker. A run that raises is recorded as ``failed`` with its error; the
-sweep goes on and nothing is cached for it (the tables show the cell as missing).
+resumes where it stopped and a run shared by two tables is trained once. Cached runs are found
+before anything is submitted and are never shipped to a worker. A run that raises is recorded
+as ``failed`` with its error; the sweep goes on and nothing is cached for it (the tables show
+the cell as missing).
 
 Faults: each run is computed under its cache entry's lock, so concurrent sweeps on one results
 folder train it once; a corrupt entry or checkpoint is moved aside with a warning and
@@ -34,9 +35,9 @@ from typing import Callable
 from ..run_store import RUNS
 
 __all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "artefact_spec",
-           "with_sets",
-           "check_seeds", "check_datasets", "check_pretrained_weights", "connect_scheduler",
-           "local_cluster_client", "stop_with_parent", "remove_stale_work_folders"]
+           "with_sets", "check_seeds", "check_datasets", "check_pretrained_weights",
+           "connect_scheduler", "local_cluster_client", "stop_with_parent",
+           "remove_stale_work_folders"]
 
 EXECUTORS = ("sequential", "process", "dask")
 #: The cache name of every run (the one store of :mod:`svddlib.run_store`):
@@ -105,13 +106,12 @@ class _Planned:
 
 def with_sets(run: dict, sets: dict | None) -> dict:
     """``run`` with ``{"part.field": value}`` set in its spec
-    (:func:`svddlib.run_spec.apply_sets`; a part the run lacks is left alone)."""
+    (:meth:`svddlib.run_spec.RunSpec.replace`; a part the run lacks is left alone)."""
     if not sets:
         return run
-    from ..run_spec import apply_sets
     from .execute import spec_of
 
-    return {**run, **apply_sets(spec_of(run), sets).to_json()}
+    return {**run, **spec_of(run).replace(sets).to_json()}
 
 
 def _plan(spec, mode, seeds, data_root, overrides, cache_config, sets=None) -> _Planned:

@@ -3,9 +3,9 @@
 An :class:`ArtefactSpec` resolves, per mode, to a list of JSON-able run dicts. Each run dict
 holds the labels of its cell (``artefact``, ``row``, ``column``, ``seed``) and the JSON form of
 its :class:`~svddlib.run_spec.RunSpec` (``data``, and ``net`` / ``train`` for Deep SVDD or
-``method`` / ``baseline`` for a baseline). :func:`svddlib.reproduce.execute.cache_config` drops the labels,
-so a run shared by two tables (e.g. the adaptive rows of Table I are the one-class rows of
-Table IV) is trained once.
+``method`` / ``baseline`` for a baseline). :func:`svddlib.reproduce.execute.cache_config` drops
+the labels, so a run shared by two tables (e.g. the adaptive rows of Table I are the one-class
+rows of Table IV) is trained once.
 
 Modes
 -----
@@ -184,8 +184,8 @@ def _net(mode: str, bias: bool, pooling: bool = True, dataset: str = "") -> dict
 def _train(mode: str, preset: dict, variant: str, seed: int, objective: str, dataset: str,
            head_lr: float = 1e-3, lr_scope: str = "head", weighting: str = "adaptive",
            k: int = TEACH_K):
-    """The TrainConfig of a Deep SVDD row; fields a variant does not use are kept at canonical values so
-    that equal computations have equal configs (and share one cache entry)."""
+    """The TrainConfig of a Deep SVDD row; fields a variant does not use are kept at canonical
+    values so that equal computations have equal configs (and share one cache entry)."""
     from ..experiments import variant_spec
     from ..training import TrainConfig
 
