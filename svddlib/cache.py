@@ -241,10 +241,14 @@ def load_or_run(name: str, mode: str, config: dict, run: Callable[[Path], dict],
         return json.loads((final / "metrics.json").read_text())
 
 
-def save_summary(cfg, metrics: dict) -> Path:
-    """Write a notebook's key results to ``<results>/<notebook>/<mode>/summary.json``.
+def save_summary(labels, metrics: dict, folder=None) -> Path:
+    """Write key results to ``<folder>/summary.json`` (default
+    ``<results>/<notebook>/<mode>/``) with the ``notebook`` and ``mode`` of ``labels``, a plain
+    mapping (a notebook's :class:`~svddlib.config.Config` is one); returns the file.
 
     Tests that run notebooks with papermill read this file and check sanity ranges.
     """
-    return atomic_write_json(Path(cfg.results_dir) / "summary.json",
-                             {"notebook": cfg.notebook, "mode": cfg.mode, **metrics})
+    notebook, mode = labels["notebook"], labels["mode"]
+    folder = results_root() / notebook / mode if folder is None else Path(folder)
+    return atomic_write_json(folder / "summary.json", {"notebook": notebook, "mode": mode,
+                                                       **metrics})

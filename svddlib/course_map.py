@@ -1,7 +1,8 @@
 """The course map and a runner that executes notebooks with papermill.
 
 ``NOTEBOOKS`` is the single source of the course's order, what each notebook teaches, the
-paper section it covers and its parameter presets per mode. The introduction notebook prints
+paper section it covers and its parameter presets per mode (kept with every mode's other
+settings in :data:`svddlib.presets.NOTEBOOK_PRESETS`). The introduction notebook prints
 the map from here, ``setup_notebook`` takes its presets from here, and a test checks that every
 notebook's parameters cell declares exactly these names. The command line is
 :mod:`svddlib.course` (``python -m svddlib.course list | run | site``).
@@ -13,7 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .modes import MODES, resolve_mode
+from .modes import resolve_mode
+from .presets import CELL_TIMEOUTS, NOTEBOOK_PRESETS
 from .paths import project_root, results_root
 
 __all__ = ["NotebookSpec", "NOTEBOOKS", "COMMON_PARAMETERS", "CELL_TIMEOUTS", "notebook_spec",
@@ -39,192 +41,77 @@ class NotebookSpec:
         return not self.presets
 
 
-def _same(**values) -> dict:
-    """The same preset in all three modes."""
-    return {mode: dict(values) for mode in MODES}
-
-
-#: How part 2 runs its sweeps: teach in a pool of one worker per core (a run of teach mode's
-#: small fine-tuning gains little from a second thread, a second process nearly doubles the
-#: pace); smoke in-process (seconds); paper in-process on the GPU.
-SWEEP_EXECUTOR = {"smoke": "sequential", "teach": "process", "paper": "sequential"}
-
-
-def _sweeping(**values) -> dict:
-    """The same preset in all three modes, with the mode's :data:`SWEEP_EXECUTOR`."""
-    return {mode: dict(values, executor=SWEEP_EXECUTOR[mode]) for mode in MODES}
-
-
 _SPECS = [
     NotebookSpec(
         "00_introduction", "Introduction and course map",
         "what anomaly detection and deep SVDD are, how to run the course, a first look at the data",
-        "I, V-A", _same(n_preview=16)),
+        "I, V-A", NOTEBOOK_PRESETS["00_introduction"]),
     NotebookSpec(
         "10_svdd_theory", "Kernel SVDD: the hypersphere before deep learning",
         "the SVDD primal and dual, support vectors, the nu-property, SVDD vs OC-SVM, cost of kernels",
         "III (and Tax & Duin 2004)",
-        {"smoke": dict(n_points=60, nu=0.1, gamma=0.5, n_nu_values=3, n_repeats=1,
-                       timing_max_n=200, slsqp_max_n=24, grid_size=40),
-         "teach": dict(n_points=300, nu=0.1, gamma=0.5, n_nu_values=10, n_repeats=5,
-                       timing_max_n=3000, slsqp_max_n=240, grid_size=150),
-         "paper": dict(n_points=1000, nu=0.1, gamma=0.5, n_nu_values=20, n_repeats=20,
-                       timing_max_n=8000, slsqp_max_n=480, grid_size=250)}),
+        NOTEBOOK_PRESETS["10_svdd_theory"]),
     NotebookSpec(
         "20_deep_svdd", "Deep SVDD",
         "one-class and soft-boundary objectives, the centre c, R as a quantile, Deep SVDD from "
         "scratch, AE pretraining (Ruff et al.; the paper fine-tunes an ImageNet ResNet-18 "
         "instead), AUC; Eq. 3 is in 50",
-        "III-A (Eq. 1-2)", {
-            "smoke": dict(normal_class=0, objective="one-class", nu=0.1, n_epochs=2, lr=1e-4,
-                          batch_size=50, pretrain_epochs=1, warm_up_n_epochs=1, normal_classes=[],
-                          nu_values=[0.1], max_train=100, max_eval=200),
-            "teach": dict(normal_class=0, objective="one-class", nu=0.1, n_epochs=12, lr=1e-4,
-                          batch_size=50, pretrain_epochs=10, warm_up_n_epochs=3,
-                          normal_classes=[1, 3], nu_values=[0.05, 0.1, 0.2], max_train=None,
-                          max_eval=1000),
-            "paper": dict(normal_class=0, objective="one-class", nu=0.1, n_epochs=30, lr=1e-4,
-                          batch_size=50, pretrain_epochs=150, warm_up_n_epochs=10,
-                          normal_classes=[1, 2, 3, 4, 5, 6, 7, 8, 9], nu_values=[0.05, 0.1, 0.2],
-                          max_train=None, max_eval=None)}),
+        "III-A (Eq. 1-2)", NOTEBOOK_PRESETS["20_deep_svdd"]),
     NotebookSpec(
         "30_hypersphere_collapse", "Hypersphere collapse",
         "the trivial constant solution, the architectural constraints, watching a collapse happen",
-        "IV-A, VI (learning rates)", {
-            "smoke": dict(normal_class=0, max_train=300, max_eval=100, n_epochs=20, lr=1e-2,
-                          seeds=[0], lr_sweep=[1e-2], architectures=[],
-                          regularizers=["noise, adaptive"]),
-            "teach": dict(normal_class=0, max_train=300, max_eval=300, n_epochs=30, lr=1e-2,
-                          seeds=[0, 1, 2], lr_sweep=[1e-3, 1e-2, 1e-1],
-                          architectures=["leaky_relu", "sigmoid", "relu+bn"],
-                          regularizers=["noise, adaptive", "noise, c_t=1", "variance, adaptive",
-                                        "variance, c_t=1"]),
-            "paper": dict(normal_class=0, max_train=300, max_eval=500, n_epochs=30, lr=1e-2,
-                          seeds=[0, 1, 2, 3, 4, 5], lr_sweep=[1e-4, 1e-3, 1e-2, 2e-2, 1e-1],
-                          architectures=["leaky_relu", "sigmoid", "tanh", "relu+bn",
-                                         "leaky_relu+bn"],
-                          regularizers=["noise, adaptive", "noise, c_t=1", "variance, adaptive",
-                                        "variance, c_t=1"])}),
+        "IV-A, VI (learning rates)", NOTEBOOK_PRESETS["30_hypersphere_collapse"]),
     NotebookSpec(
         "40_noise_regularizer", "The noise regularizer",
         "a linear head on fresh random labels, its loss tending to log 2, the effect of k",
-        "IV-B (Eq. 4)", {
-            "smoke": dict(normal_class=0, max_train=100, max_eval=200, lr=1e-2, n_epochs=2,
-                          activation="leaky_relu", k=50, k_values=[5, 50], n_seeds=1),
-            "teach": dict(normal_class=0, max_train=300, max_eval=500, lr=1e-2, n_epochs=20,
-                          activation="leaky_relu", k=50, k_values=[5, 50, 200], n_seeds=2),
-            "paper": dict(normal_class=0, max_train=None, max_eval=None, lr=1e-2, n_epochs=30,
-                          activation="leaky_relu", k=50,
-                          k_values=[5, 30, 50, 60, 70, 100, 130, 200], n_seeds=5)}),
+        "IV-B (Eq. 4)", NOTEBOOK_PRESETS["40_noise_regularizer"]),
     NotebookSpec(
         "41_variance_regularizer", "The variance regularizer",
         "a hinge on the minibatch feature variance with an annealed threshold",
-        "IV-C (Eq. 5)", {
-            "smoke": dict(normal_class=0, max_train=100, max_eval=200, lr=1e-2, n_epochs=2,
-                          activation="leaky_relu", d0=0.1, r=3, d0_values=[0.1, 1e-4], n_seeds=1),
-            "teach": dict(normal_class=0, max_train=300, max_eval=500, lr=1e-2, n_epochs=20,
-                          activation="leaky_relu", d0=0.1, r=3, d0_values=[0.1, 1e-3, 1e-4],
-                          n_seeds=2),
-            "paper": dict(normal_class=0, max_train=None, max_eval=None, lr=1e-2, n_epochs=30,
-                          activation="leaky_relu", d0=0.1, r=3,
-                          d0_values=[0.1, 1e-2, 1e-3, 1e-4, 1e-5], n_seeds=5)}),
+        "IV-C (Eq. 5)", NOTEBOOK_PRESETS["41_variance_regularizer"]),
     NotebookSpec(
         "42_adaptive_weighting", "Adaptive weighting",
         "the c_t recursion, adaptive vs fixed weights (a small Table I)",
-        "IV-D (Eq. 6-7), Table I", {
-            "smoke": dict(normal_class=0, max_train=100, max_eval=200, lr=1e-2, n_epochs=2,
-                          activations=["leaky_relu", "relu"], k=50, d0=0.1, r=3, alpha=0.9,
-                          beta=0.5, large_weight=100.0, n_seeds=1),
-            "teach": dict(normal_class=0, max_train=300, max_eval=500, lr=1e-2, n_epochs=20,
-                          activations=["leaky_relu", "relu"], k=50, d0=0.1, r=3, alpha=0.9,
-                          beta=0.5, large_weight=100.0, n_seeds=2),
-            "paper": dict(normal_class=0, max_train=None, max_eval=None, lr=1e-2, n_epochs=30,
-                          activations=["leaky_relu", "relu"], k=50, d0=0.1, r=3, alpha=0.9,
-                          beta=0.5, large_weight=100.0, n_seeds=5)}),
+        "IV-D (Eq. 6-7), Table I", NOTEBOOK_PRESETS["42_adaptive_weighting"]),
     NotebookSpec(
         "43_why_regularizers_fail_or_work", "Why the regularizers fail or work",
         "the steady state of Eq. 7, the paper's regime vs the collapse regime (a fair small "
         "Table I), collapse seen in 2-D, controls that prevent collapse and their AUC cost",
-        "IV-D, V-B, VI, Table I", {
-            "smoke": dict(normal_class=0, max_train=100, max_eval=200, n_epochs=2, lr_paper=1e-4,
-                          lr_collapse=1e-2, objectives=["one-class"], nu=0.1, k=50, d0=0.1, r=3,
-                          alpha=0.9, beta=0.5, large_weight=100.0, c_min=10.0, d0_fraction=1.0,
-                          n_seeds=1, snapshot_epochs=[0, 1, 2]),
-            "teach": dict(normal_class=0, max_train=300, max_eval=500, n_epochs=20, lr_paper=1e-4,
-                          lr_collapse=1e-2, objectives=["one-class", "soft-boundary"], nu=0.1,
-                          k=50, d0=0.1, r=3, alpha=0.9, beta=0.5, large_weight=100.0,
-                          c_min=10.0, d0_fraction=1.0, n_seeds=2,
-                          snapshot_epochs=[0, 1, 3, 10, 20]),
-            "paper": dict(normal_class=0, max_train=None, max_eval=None, n_epochs=30,
-                          lr_paper=1e-4, lr_collapse=1e-2, objectives=["one-class", "soft-boundary"],
-                          nu=0.1, k=50, d0=0.1, r=3, alpha=0.9, beta=0.5, large_weight=100.0,
-                          c_min=10.0, d0_fraction=1.0, n_seeds=5,
-                          snapshot_epochs=[0, 1, 3, 10, 30])}),
+        "IV-D, V-B, VI, Table I", NOTEBOOK_PRESETS["43_why_regularizers_fail_or_work"]),
     NotebookSpec(
         "50_semi_supervised", "Semi-supervised deep SVDD",
         "labeled anomalies pushed away from c, generalisation to unseen anomaly types",
-        "III-B (Eq. 3), Table VI", {
-            mode: dict(normal_class=3, anomaly_class=5, eta=1.0, picture_epochs=epochs, seeds=None,
-                       n_epochs=None, max_train=None, executor=SWEEP_EXECUTOR[mode])
-            for mode, epochs in (("smoke", 2), ("teach", 10), ("paper", 30))}),
+        "III-B (Eq. 3), Table VI", NOTEBOOK_PRESETS["50_semi_supervised"]),
     NotebookSpec(
         "60_baselines", "Baselines",
         "OC-SVM and Isolation Forest on PCA and CNN features, GEO with Dirichlet scores",
-        "V-B, Tables II-IV", {
-            # Fashion-MNIST (the CIFAR-10 stand-in) has 4,800 training and 1,000 test images per
-            # normal class: anomalies are capped near the normal count, then every split is
-            # subsampled (tables.cap_splits), so val and test are about half normal; teach runs
-            # every second class (all ten: about 8.5 CPU-minutes, measured; five: about half)
-            "smoke": dict(dataset="fashion_mnist", normal_classes=[3],
-                          methods=["ocsvm_pca", "if_pca", "ocsvm_cnn", "if_cnn", "geo", "dsvdd"],
-                          max_train=60, max_eval=60, max_anomalies=1000, geo_epochs=1,
-                          dsvdd_epochs=1),
-            "teach": dict(dataset="fashion_mnist", normal_classes=[0, 2, 4, 6, 8],
-                          methods=["ocsvm_pca", "if_pca", "ocsvm_cnn", "if_cnn", "geo", "dsvdd"],
-                          max_train=100, max_eval=200, max_anomalies=1000, geo_epochs=3,
-                          dsvdd_epochs=20),
-            "paper": dict(dataset="cifar10", normal_classes=list(range(10)),
-                          methods=["ocsvm_pca", "if_pca", "ocsvm_cnn", "if_cnn",
-                                   "ocsvm_cnn_nopool", "if_cnn_nopool", "geo", "dsvdd"],
-                          max_train=None, max_eval=None, max_anomalies=None, geo_epochs=3,
-                          dsvdd_epochs=30)}),
+        "V-B, Tables II-IV", NOTEBOOK_PRESETS["60_baselines"]),
     NotebookSpec(
         "70_one_vs_all", "One-vs-all experiments", "the classic benchmark protocol",
-        "V-A, Table III", _sweeping(seeds=None, normal_classes=None, n_epochs=None,
-                                    max_train=None)),
+        "V-A, Table III", NOTEBOOK_PRESETS["70_one_vs_all"]),
     NotebookSpec(
         "71_image_alterations", "Image-alteration anomalies",
         "block permutations and strokes as anomalies of natural images, where GEO wins and loses",
-        "V-A, Tables II-IV", {
-            mode: dict(seeds=None, n_epochs=None, max_train=None,
-                       executor=SWEEP_EXECUTOR[mode], n_gallery=n)
-            for mode, n in (("smoke", 3), ("teach", 4), ("paper", 4))}),
+        "V-A, Tables II-IV", NOTEBOOK_PRESETS["71_image_alterations"]),
     NotebookSpec(
         "72_learning_rates", "Learning rates and collapse",
         "the paper's learning-rate protocol (head vs body), three readings of a run (last, best "
         "validation, best test before collapse), Table V and Fig. 1 through the runner",
         "VI, Table V, Fig. 1",
-        _sweeping(seeds=None, n_epochs=None, max_train=None)),
+        NOTEBOOK_PRESETS["72_learning_rates"]),
     NotebookSpec(
         "73_pooling", "The pooling layer",
         "global max pooling from scratch and its blindness to rearranged positions, a probe on "
         "block-permuted patches, Fig. 2 (methods A-E with and without pooling) through the runner",
-        "VI, Fig. 2", {
-            mode: dict(seeds=None, n_epochs=None, max_train=None,
-                       executor=SWEEP_EXECUTOR[mode], n_probe=n, probe_side=64)
-            for mode, n in (("smoke", 16), ("teach", 200), ("paper", 500))}),
+        "VI, Fig. 2", NOTEBOOK_PRESETS["73_pooling"]),
     NotebookSpec(
         "90_paper_results", "The paper's results",
         "every table and figure of the paper gathered through the runner, ours beside the "
         "paper's with the difference, and a computed verdict per finding of Section VI",
         "VI, Tables I-VI, Fig. 1-2",
-        _sweeping(seeds=None, n_epochs=None, max_train=None,
-                  artefacts=["table1", "table2", "table3", "table4", "table5", "table6", "fig1",
-                             "fig2"])),
+        NOTEBOOK_PRESETS["90_paper_results"]),
 ]
 NOTEBOOKS = {spec.name: spec for spec in _SPECS}
-#: Seconds one cell may run, per mode, before the run is stopped with an error.
-CELL_TIMEOUTS = {"smoke": 300, "teach": 1800, "paper": 24 * 3600}
 
 
 def notebook_spec(name: str) -> NotebookSpec:

@@ -1,12 +1,14 @@
 """One cached Deep SVDD experiment = a data spec + a network spec + a training config.
 
-The notebooks describe runs as small JSON-able dicts, and :func:`run_deep_svdd` builds the
-data, the network (optionally pretrained as an autoencoder), trains it with
-:func:`svddlib.training.train` and caches the summary under
-``<results>/<name>/<mode>/<config-hash>/`` (:func:`svddlib.cache.load_or_run`). A re-run with the
-same specs loads the result in milliseconds; an interrupted run resumes from its last epoch
-checkpoint (kept in ``<hash>.ckpt/`` next to the cache entry until the run finishes; written
-after an epoch once :data:`CHECKPOINT_EVERY_S` seconds have passed since the last one).
+A run is a :class:`~svddlib.run_spec.RunSpec`; :func:`run_cached` is the one way to execute it
+(:func:`execute_spec`: build the data, the network, optionally pretrained as an autoencoder,
+and train it with :func:`svddlib.training.train`, or fit a baseline) through the one store of
+runs, ``<results>/runs/<mode>/<key>/`` (:mod:`svddlib.run_store`). The notebooks describe runs
+as small JSON-able dicts and call :func:`run_deep_svdd`, a thin wrapper; the paper sweeps come
+through the same store, so each finds the other's runs. A re-run loads the result in
+milliseconds; an interrupted run resumes from its last epoch checkpoint (kept in
+``<key>.ckpt/`` next to the cache entry until the run finishes; written after an epoch once
+:data:`CHECKPOINT_EVERY_S` seconds have passed since the last one).
 
 The model variants of the paper's tables are in :data:`VARIANTS`.
 """
@@ -22,8 +24,9 @@ from .cache import entry_lock, load_or_run, move_aside, read_entry, run_dir
 
 __all__ = ["VARIANTS", "variant_spec", "build_data", "build_network", "run_deep_svdd",
            "run_variants", "summarize_collapse", "eval_collapsed", "feature_snapshots",
-           "load_model", "train_deep_svdd", "best_before_collapse", "run_notebook_setting",
-           "collapse_row", "initial_feature_variance"]
+           "load_model", "train_deep_svdd", "execute_spec", "run_cached", "data_kwargs",
+           "best_before_collapse", "run_notebook_setting", "collapse_row",
+           "initial_feature_variance"]
 
 #: The Deep SVDD variants compared in Tables I-VI of Chong et al. (2020).
 VARIANTS = {
@@ -143,29 +146,21 @@ def _trained_part(net):
     return net.tail if isinstance(net, FastPath) else net
 
 
-def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs,
-                         preprocessing, keep_scores, checkpoints):
+def _train_and_summarise(folder, spec, checkpoints, data_root=None):
+    """Train the Deep SVDD run ``spec`` (a :class:`~svddlib.run_spec.RunSpec`); save its
+    weights to ``folder / 'model.pt'`` and return its summary (with the test scores)."""
     import torch
 
     from .data.installed import data_provenance
     from .data.lazy import model_inputs
-    from .training import TrainConfig, train
+    from .training import train
 
+    data_spec, net_spec, cfg = data_kwargs(spec, data_root), spec.net.to_json(), spec.train
     fast = net_spec.get("trainable_blocks") is not None
     data = _memoised_data(data_spec) if fast else build_data(**data_spec)
-    tensors, _ = model_inputs(data, preprocessing, lazy=False if fast else None)
-    cfg = TrainConfig(**train_cfg)
-    net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
-    network = net_spec.get("network", "lenet-mnist")
-    ae_losses = []
-    if pretrain_epochs:
-        if fast:
-            raise ValueError("autoencoder pretraining and trainable_blocks do not combine")
-        net, ae_losses = _pretrain(network, net_kwargs, tensors["train"], pretrain_epochs,
-                                   cfg.seed, cfg.device)
-    else:
-        net = build_network(network, cfg.seed, **net_kwargs)
-    inputs = _front_inputs(net, tensors, data_spec, net_spec, preprocessing)
+    tensors, _ = model_inputs(data, spec.preprocessing, lazy=False if fast else None)
+    net, ae_losses = _initial_network(spec, tensors["train"], fast)
+    inputs = _front_inputs(net, tensors, data_spec, net_spec, spec.preprocessing)
     trained = _trained_part(net)
     result = train(trained, inputs["train"], cfg,
                    semi_labels=torch.as_tensor(data.train.semi_labels)
@@ -179,21 +174,43 @@ def _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs
     provenance = data_provenance(data.info)
     if provenance:  # the Debian packages and files behind the paintings / photographs sets
         summary["data_source"] = provenance
-    if keep_scores:
-        summary["test_scores"] = result.score(inputs["test"]).tolist()
-        summary["test_labels"] = data.test.labels.tolist()
+    summary["test_scores"] = result.score(inputs["test"]).tolist()
+    summary["test_labels"] = data.test.labels.tolist()
     return summary
 
 
-def train_deep_svdd(folder, data_spec: dict, net_spec: dict, train_cfg: dict, *,
-                    pretrain_epochs: int = 0, preprocessing: str = "gcn-minmax",
-                    keep_scores: bool = False, checkpoints=None) -> dict:
-    """Train one Deep SVDD run without the cache: the summary dict of :func:`run_deep_svdd`
-    (weights saved to ``folder / 'model.pt'``). The experiment runner caches it itself."""
+def _initial_network(spec, x_train, fast: bool):
+    """(the network of ``spec`` before training, autoencoder losses of its pretraining)."""
+    net_kwargs = dict(spec.net.options)
+    if not spec.pretrain_epochs:
+        return build_network(spec.net.network, spec.train.seed, **net_kwargs), []
+    if fast:
+        raise ValueError("autoencoder pretraining and trainable_blocks do not combine")
+    return _pretrain(spec.net.network, net_kwargs, x_train, spec.pretrain_epochs,
+                     spec.train.seed, spec.train.device)
+
+
+#: The downloaded datasets whose loader takes ``root = <data_root>/<dataset>``.
+_PAPER_DATASETS = ("cifar10", "voc2012", "wikiart")
+
+
+def data_kwargs(spec, data_root=None) -> dict:
+    """The keyword arguments of :func:`build_data` for ``spec``, with the loader's ``root``
+    (``<data_root>/<dataset>``) when a data root is given for a downloaded dataset."""
     from pathlib import Path
 
-    return _train_and_summarise(Path(folder), data_spec, net_spec, train_cfg, pretrain_epochs,
-                                preprocessing, keep_scores, checkpoints)
+    kwargs = spec.data.to_json()
+    if data_root is not None and kwargs.get("dataset") in _PAPER_DATASETS:
+        kwargs["root"] = str(Path(data_root) / kwargs["dataset"])
+    return kwargs
+
+
+def train_deep_svdd(folder, spec, checkpoints=None, data_root=None) -> dict:
+    """Train one Deep SVDD :class:`~svddlib.run_spec.RunSpec` without the cache: the summary
+    dict of :func:`run_deep_svdd` (weights saved to ``folder / 'model.pt'``)."""
+    from pathlib import Path
+
+    return _train_and_summarise(Path(folder), spec, checkpoints, data_root)
 
 
 def best_before_collapse(history: list, key: str = "test_auc") -> float:
@@ -216,42 +233,117 @@ def best_before_collapse(history: list, key: str = "test_auc") -> float:
     return max(values) if values else float("nan")
 
 
+def _percent(x):
+    return None if x is None else 100.0 * float(x)
+
+
+def _table_metrics(summary: dict) -> dict:
+    """The metrics of a paper table (AUCs in %) that a Deep SVDD summary adds to its record."""
+    history = summary["history"]
+    return {"auc": _percent(summary["test_auc_best"]),
+            "auc_last": _percent(summary["test_auc_last"]),
+            "auc_before_collapse": _percent(best_before_collapse(history)) if history else None,
+            "val_auc": _percent(summary["val_auc_best"]),
+            "eval_collapsed": eval_collapsed(summary)}
+
+
+def _baseline_record(spec, data_root=None) -> dict:
+    """Fit the baseline of ``spec`` and return its metrics (AUCs in %; no epochs, so
+    ``auc_last`` and ``auc_before_collapse`` equal ``auc``)."""
+    from .baselines import run_baseline
+    from .data.installed import data_provenance
+    from .training import resolve_device
+
+    config = dict(spec.baseline.config)
+    if config.get("device") == "auto":
+        config["device"] = str(resolve_device("auto"))
+    data = build_data(**data_kwargs(spec, data_root))
+    result = run_baseline(spec.baseline.method, data, config)
+    auc = _percent(result["test_auc"])
+    record = {"auc": auc, "auc_last": auc, "auc_before_collapse": auc,
+              "val_auc": _percent(result["val_auc"]), "best_epoch": None,
+              "collapse_epoch": None, "collapsed": False, "eval_collapsed": False,
+              "selected": result.get("selected", {}), "n_train": result["n_train"],
+              "n_val": result["n_val"], "n_test": result.get("n_test")}
+    provenance = data_provenance(data.info)
+    if provenance:  # the Debian packages and files behind the paintings / photographs sets
+        record["data_source"] = provenance
+    return record
+
+
+def execute_spec(spec, folder=None, checkpoints=None, data_root=None) -> dict:
+    """Train / fit the :class:`~svddlib.run_spec.RunSpec` ``spec`` without the cache.
+
+    A Deep SVDD run returns its summary (per-epoch ``history``, ``test_auc_best`` ...,
+    ``test_scores``) plus the table metrics ``auc``, ``auc_last``, ``auc_before_collapse``,
+    ``val_auc`` (in %) and ``eval_collapsed``; a baseline its metrics. Both add ``seconds``,
+    ``normal_class`` and ``k`` (noise regularizer; else None). ``folder``: where the weights
+    go (a temporary folder when None).
+    """
+    import tempfile
+    import time
+    from pathlib import Path
+
+    start = time.perf_counter()
+    if spec.kind == "baseline":
+        record = _baseline_record(spec, data_root)
+    elif folder is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            record = train_deep_svdd(Path(tmp), spec, checkpoints, data_root)
+    else:
+        record = train_deep_svdd(Path(folder), spec, checkpoints, data_root)
+    if spec.kind == "deep_svdd":
+        record.update(_table_metrics(record))
+    noise = spec.train is not None and spec.train.regularizer == "noise"
+    return {**record, "seconds": time.perf_counter() - start,
+            "normal_class": spec.data.options.get("normal_class"),
+            "k": spec.train.k if noise else None}
+
+
+def run_cached(spec, mode: str, *, force: bool = False, data_root=None) -> dict:
+    """THE way a run is executed: the record of ``spec`` (:func:`execute_spec`) from the one
+    store of runs (:mod:`svddlib.run_store`), computed there first when it is not cached.
+
+    Notebooks (:func:`run_deep_svdd`) and paper sweeps (:func:`svddlib.reproduce.run_sweep`)
+    both come here, so each finds the runs the other trained. ``force`` retrains.
+    """
+    from .run_store import through_cache
+
+    required = _MODEL_FILES if spec.kind == "deep_svdd" else None
+    return through_cache(mode, spec.key_config(),
+                         lambda folder, ckpt: execute_spec(spec, folder, ckpt, data_root),
+                         force=force, required=required)
+
+
 def run_deep_svdd(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg: dict, *,
                   pretrain_epochs: int = 0, preprocessing: str = "gcn-minmax",
                   keep_scores: bool = True, force: bool = False) -> dict:
-    """Train (or load from the cache) one Deep SVDD run and return its summary dict.
+    """Train (or load from the cache) one Deep SVDD run and return its summary dict: a thin
+    wrapper of :func:`run_cached` for the notebooks' dicts.
 
     ``data_spec`` goes to :func:`build_data`, ``net_spec`` to :func:`build_network` (key
     ``network`` plus the net's options such as ``bias``), ``train_cfg`` to
     :class:`~svddlib.training.TrainConfig`. The summary holds the per-epoch ``history``, the
-    AUCs at the best validation epoch and at the last epoch, the collapse flag and, with
-    ``keep_scores``, the test scores and labels.
+    AUCs at the best validation and at the last epoch, the collapse flag and, with
+    ``keep_scores``, the test scores and labels (the cache keeps them either way). ``name`` (the
+    notebook) is not part of the run: every run lives in one store (:mod:`svddlib.run_store`).
     """
-    config = _run_config(data_spec, net_spec, train_cfg, pretrain_epochs, preprocessing,
-                         keep_scores)
-    checkpoints = run_dir(name, mode, config).with_suffix(".ckpt")
+    from .run_spec import RunSpec
 
-    def run(folder):
-        return _train_and_summarise(folder, data_spec, net_spec, train_cfg, pretrain_epochs,
-                                    preprocessing, keep_scores, checkpoints)
-
-    summary = load_or_run(name, mode, config, run, force=force, required=_MODEL_FILES)
-    shutil.rmtree(checkpoints, ignore_errors=True)
+    spec = RunSpec.deep_svdd(data_spec, net_spec, train_cfg, pretrain_epochs=pretrain_epochs,
+                             preprocessing=preprocessing)
+    summary = run_cached(spec, mode, force=force)
+    if not keep_scores:
+        summary = {k: v for k, v in summary.items() if k not in ("test_scores", "test_labels")}
     return summary
-
-
-def _run_config(data_spec, net_spec, train_cfg, pretrain_epochs, preprocessing, keep_scores):
-    """The cache key of one :func:`run_deep_svdd` run."""
-    return {"data": data_spec, "net": net_spec, "train": train_cfg,
-            "pretrain_epochs": pretrain_epochs, "preprocessing": preprocessing,
-            "keep_scores": keep_scores}
 
 
 def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg: dict, *,
                pretrain_epochs: int = 0, preprocessing: str = "gcn-minmax",
                keep_scores: bool = True, device="cpu"):
-    """The trained model of a cached :func:`run_deep_svdd` run (same arguments), as a
-    :class:`~svddlib.training.TrainResult` in eval mode: ``.score(x)`` gives anomaly scores.
+    """The trained model of a cached :func:`run_deep_svdd` run (same arguments; ``name`` and
+    ``keep_scores`` do not matter), as a :class:`~svddlib.training.TrainResult` in eval mode:
+    ``.score(x)`` gives anomaly scores.
 
     The weights are read with ``torch.load(weights_only=True)`` (no code from the file runs).
     A FileNotFoundError says so when the run is not in the cache; an entry whose ``model.pt``
@@ -259,11 +351,13 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
     the message names retrains it.
     """
     from .models import build_model
+    from .run_spec import RunSpec
+    from .run_store import RUNS
     from .training import TrainConfig, TrainResult
 
-    config = _run_config(data_spec, net_spec, train_cfg, pretrain_epochs, preprocessing,
-                         keep_scores)
-    folder = run_dir(name, mode, config)
+    spec = RunSpec.deep_svdd(data_spec, net_spec, train_cfg, pretrain_epochs=pretrain_epochs,
+                             preprocessing=preprocessing)
+    folder = run_dir(RUNS, mode, spec.key_config())
     summary = saved = None
     if folder.exists():
         with entry_lock(folder):  # waits for a run in progress; repairs under the lock
@@ -272,8 +366,7 @@ def load_model(name: str, mode: str, data_spec: dict, net_spec: dict, train_cfg:
     if summary is None or saved is None:
         raise FileNotFoundError(f"no cached run with this configuration in {folder}; "
                                 "run run_deep_svdd with the same arguments to train it")
-    net_kwargs = {k: v for k, v in net_spec.items() if k != "network"}
-    model = build_model(net_spec.get("network", "lenet-mnist"), **net_kwargs)
+    model = build_model(spec.net.network, **spec.net.options)
     _trained_part(model).load_state_dict(saved["model"])
     model.to(device).eval()
     keys = ("best_epoch", "val_auc_best", "test_auc_best", "test_auc_last", "collapse_epoch")

@@ -5,7 +5,8 @@ ReLU, no BatchNorm, the high learning rate), trained without a regularizer, with
 variance hinge and adaptive weight, and with the one control of 43 that prevents collapse and
 keeps a useful detector in our runs (the hinge with ``d0`` scaled to the network's own initial
 feature variance). The bias-free Deep SVDD of the same regime is the reference. The runs are
-43's runs, under 43's cache folder and presets, so a course run trains them once.
+43's runs, with 43's presets, in the one store of runs (:mod:`svddlib.run_store`), so a course
+run trains them once.
 
 Notebooks call :func:`paper_claim_figure`; it returns the figure, a per-setting table and a
 reading guide whose numbers come from the runs.

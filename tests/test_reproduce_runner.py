@@ -38,7 +38,7 @@ def _aucs(result) -> pd.DataFrame:
 
 def _entries(results) -> dict:
     return {p.parent.name: p.stat().st_mtime_ns
-            for p in (results / "reproduce" / "smoke").glob("*/metrics.json")}
+            for p in (results / runner.CACHE_NAME / "smoke").glob("*/metrics.json")}
 
 
 def test_sequential_sweep_caches_every_run_and_reloads(results):
@@ -68,7 +68,8 @@ def test_failed_run_is_recorded_not_cached_and_does_not_stop_the_sweep(results):
     done = result.runs[result.runs["row"] == "method A"]
     assert (done["status"] == "trained").all() and done["auc"].notna().all()
     assert len(_entries(results)) == 4  # nothing cached for the failed runs
-    assert not [p for p in (results / "reproduce" / "smoke").iterdir() if p.name.startswith(".")]
+    store = results / runner.CACHE_NAME / "smoke"
+    assert not [p for p in store.iterdir() if p.name.startswith(".")]
     rerun = toy.sweep(toy.ToySpec(rows=("broken", "method A")), seeds=[0, 1])
     assert (rerun.failed()["row"] == "broken").all() and len(rerun.failed()) == 4  # retried
 
@@ -218,7 +219,7 @@ def test_one_paper_mode_run_trains_on_fixture_data_in_the_real_format(results, t
 
 
 def _entries_of(results, mode):
-    return list((results / "reproduce" / mode).glob("*/metrics.json"))
+    return list((results / runner.CACHE_NAME / mode).glob("*/metrics.json"))
 
 
 class _FirstRuns:
@@ -402,4 +403,4 @@ def test_interrupted_process_pool_sweep_stops_at_once(results, tmp_path):
     output = proc.communicate(timeout=120)[0].decode()
     assert proc.returncode != 0 and "KeyboardInterrupt" in output
     assert 4 <= len(_entries(results)) < 24 - 4, "queued runs went on after the interrupt"
-    assert not list((results / "reproduce" / "smoke").glob(".*")), "unfinished cache folders"
+    assert not list((results / runner.CACHE_NAME / "smoke").glob(".*")), "unfinished cache folders"

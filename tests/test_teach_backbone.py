@@ -61,7 +61,7 @@ def test_fast_path_run_trains_the_tail_caches_the_front_and_reloads(tmp_path, mo
     assert len(summary["history"]) == 2 and 0 <= summary["test_auc_best"] <= 1
     fronts = list((tmp_path / "front-outputs").rglob("outputs.pt"))
     assert len(fronts) == 1  # computed once, kept for every run on this data
-    saved = torch.load(next((tmp_path / "fast").rglob("model.pt")), weights_only=True)
+    saved = torch.load(next((tmp_path / "runs").rglob("model.pt")), weights_only=True)
     net = build_model("efficientnet-lite0", **{k: v for k, v in NET.items() if k != "network"})
     assert set(saved["model"]) == set(net.tail.state_dict())  # the tail only, not the front
     model = experiments.load_model("fast", "smoke", DATA, NET, TRAIN, preprocessing="none")

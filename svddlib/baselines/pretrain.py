@@ -29,9 +29,11 @@ def default_pretrain_config(mode: str = "teach") -> dict:
     Autoencoder: Adam with lr 1e-4, weight decay 0.5e-3, batch 200, as in the reference
     code's MNIST example. Deep SVDD stage: the paper's protocol (Adam,
     lr 1e-4, weight decay 5e-4, batch 50, up to 30 epochs, best epoch on validation AUC).
-    Fewer epochs in smoke/teach mode.
+    Fewer epochs in smoke/teach mode (:data:`svddlib.presets.DSVDD_BASELINE_EPOCHS`).
     """
-    epochs = {"smoke": (1, 1), "teach": (20, 20), "paper": (150, 30)}[mode]
+    from ..presets import DSVDD_BASELINE_EPOCHS
+
+    epochs = DSVDD_BASELINE_EPOCHS[mode]
     return {"net": "auto", "preprocessing": "gcn-minmax", "rep_dim": None,
             "ae_n_epochs": epochs[0], "ae_lr": 1e-4, "ae_weight_decay": 0.5e-3,
             "ae_batch_size": 200, "objective": "one-class", "nu": 0.1,

@@ -58,6 +58,7 @@ _SHALLOW = {  # name -> (model, feature kind, pooling)
 def default_config(name: str, mode: str = "teach") -> dict:
     """The default configuration of baseline ``name`` in ``mode`` (smoke / teach / paper)."""
     from ..modes import resolve_mode
+    from ..presets import BASELINE_SMOKE as SMOKE
     from .shallow import OCSVM_GAMMA_FACTORS, OCSVM_NU_GRID, PCA_GRID
 
     _check_name(name)
@@ -68,7 +69,7 @@ def default_config(name: str, mode: str = "teach") -> dict:
         cfg.update(model=model, features=features)
         if features == "pixels":
             cfg.update(preprocessing="gcn-minmax",
-                       pca_grid=list(PCA_GRID) if mode != "smoke" else [8, 16])
+                       pca_grid=list(PCA_GRID) if mode != "smoke" else list(SMOKE["pca_grid"]))
         elif mode == "paper":
             cfg.update(preprocessing="imagenet", weights="imagenet", pooling=pooling,
                        input_size=None, pca_grid=[None])
@@ -76,8 +77,9 @@ def default_config(name: str, mode: str = "teach") -> dict:
             cfg.update(features="efficientnet-lite0", preprocessing="none", weights="imagenet",
                        pooling=pooling, input_size=PRETRAINED_INPUT_SIZE, pca_grid=[None])
         if model == "ocsvm":
-            cfg.update(nu_grid=list(OCSVM_NU_GRID) if mode != "smoke" else [0.1],
-                       gamma_factors=list(OCSVM_GAMMA_FACTORS) if mode != "smoke" else [0.5, 2.0])
+            smoke = mode == "smoke"
+            cfg.update(nu_grid=list(SMOKE["nu_grid"] if smoke else OCSVM_NU_GRID),
+                       gamma_factors=list(SMOKE["gamma_factors"] if smoke else OCSVM_GAMMA_FACTORS))
     elif name == "geo":
         # paper: pretrained ResNet-18, Adam lr 1e-4, batch 35 (Section V-B). A small CNN trained
         # from scratch for the same ceil(200/72) = 3 epochs underfits with lr 1e-4 (MNIST-5k
@@ -87,10 +89,10 @@ def default_config(name: str, mode: str = "teach") -> dict:
         cfg.update(arch="resnet18" if paper else "small",
                    weights="imagenet" if paper else "auto",
                    preprocessing="imagenet" if paper else "gcn-minmax",
-                   n_epochs=1 if mode == "smoke" else math.ceil(200 / 72),
+                   n_epochs=SMOKE["geo_n_epochs"] if mode == "smoke" else math.ceil(200 / 72),
                    batch_size=35 if paper else 128, lr=1e-4 if paper else 1e-3,
                    weight_decay=5e-4, shift=8, score="dirichlet",
-                   max_steps=20 if mode == "smoke" else None, width=8,
+                   max_steps=SMOKE["geo_max_steps"] if mode == "smoke" else None, width=8,
                    input_size=None if paper else GEO_INPUT_SIZE)
     elif name == "dsvdd":
         from .pretrain import default_pretrain_config

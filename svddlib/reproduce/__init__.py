@@ -2,7 +2,8 @@
 
 ``ARTEFACTS`` / ``get_spec`` (:mod:`.specs`) declare the runs per mode, ``paper_table`` /
 ``paper_claims`` (:mod:`.paper`) hold the paper's printed numbers and stated findings,
-``execute_run`` / ``cache_config`` (:mod:`.execute`) run one of them, :mod:`.aggregate` turns
+``execute_run`` / ``cache_config`` (:mod:`.execute`) run one of them (a
+:class:`~svddlib.run_spec.RunSpec` as a dict with its cell's labels), :mod:`.aggregate` turns
 the tidy runs frame into the paper's layout and compares it with the paper, :mod:`.plots`
 draws the comparisons, and :func:`run_sweep` (:mod:`.runner`) runs a whole artefact through the
 cache on a chosen executor (``python -m svddlib reproduce``, :mod:`.cli`).

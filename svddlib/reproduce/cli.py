@@ -7,17 +7,23 @@ Examples::
     python -m svddlib reproduce table3 --mode paper --data-root /data/svdd \\
         --executor dask --scheduler tcp://scheduler:8786 --seeds 0 1 2 3 4
     python -m svddlib reproduce table1 --mode teach --dry-run
+    python -m svddlib reproduce table2 --mode smoke --set train.n_epochs=3 --set data.max_train=200
 
 Tables (CSV + Markdown of ours vs the paper's) go to ``<results>/tables/reproduce/<artefact>/
 <mode>/``, figures to ``<results>/figures/reproduce/``. Bad input (unknown artefact, missing
-dataset in paper mode, unreachable scheduler, empty, repeated or out-of-range seeds) is a
-one-line error, exit code 2; a sweep in which any run failed ends with a one-line summary and
-exit code 1 (after writing the tables of the runs that finished).
+dataset in paper mode, unreachable scheduler, empty, repeated or out-of-range seeds, an unknown
+``--set`` key or a value of the wrong type) is a one-line error, exit code 2; a sweep in which
+any run failed ends with a one-line summary and exit code 1 (after writing the tables of the
+runs that finished). ``--set PART.FIELD=VALUE`` changes that field of every run's
+:class:`~svddlib.run_spec.RunSpec` (runs without that part, e.g. ``train`` of a baseline, are
+left alone); its tables and figure are named ``<mode>-set-PART_FIELD=VALUE...`` (dots as
+``_``), beside the preset's, never over them.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -50,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="print the run list and how many are cached; run nothing")
     parser.add_argument("--force", action="store_true", help="retrain cached runs")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--set", action="append", default=[], metavar="PART.FIELD=VALUE",
+                        dest="sets", help="change a field of every run's spec (parts: data, "
+                        "net, train), e.g. train.n_epochs=3; repeatable")
     return parser
 
 
@@ -72,19 +81,34 @@ def _set_data_root(path: Path | None) -> None:
     os.environ["SVDD_DATA_ROOT"] = str(path.resolve())
 
 
-def _dry_run(names, mode, args) -> None:
+def _sets(assignments: list[str]) -> dict:
+    """``--set`` assignments as ``{"part.field": value}``, checked against the run spec."""
+    from ..run_spec import parse_assignment
+
+    return dict(parse_assignment(text) for text in assignments)
+
+
+def _dry_run(names, mode, args, sets) -> None:
     for name in names:
-        plan = plan_sweep(name, mode, seeds=args.seeds, data_root=args.data_root)
+        plan = plan_sweep(name, mode, seeds=args.seeds, data_root=args.data_root, sets=sets)
         print(plan.to_string(index=False))
         unique = plan.drop_duplicates("config_hash")
         print(f"{name} ({mode}): {len(plan)} runs, {len(unique)} distinct, "
               f"{int(unique['cached'].sum())} already cached\n")
 
 
-def _report(result) -> None:
+def _variant(sets: dict) -> str:
+    """The file-name suffix of a ``--set`` sweep (``''`` without one), e.g. ``-set-train_lr=0_002``
+    for ``train.lr=0.002``, so its tables and figure never overwrite the preset's."""
+    text = "".join(f"-set-{key}={value}" for key, value in sorted(sets.items()))
+    return re.sub(r"[^A-Za-z0-9=_-]", "_", text)
+
+
+def _report(result, sets: dict) -> None:
     from ..plotting import save_figure
 
-    paths = result.save()
+    variant = _variant(sets)
+    paths = result.save(f"reproduce/{result.artefact}/{result.mode}{variant}")
     print(f"\n{result.spec.title} ({result.mode} mode)\n")
     print(result.table().to_markdown())
     counts = result.runs["status"].value_counts().to_dict()
@@ -95,7 +119,7 @@ def _report(result) -> None:
 
     fig = plots.plot_comparison(result)
     fig = getattr(fig, "figure", fig)
-    print(f"figure: {save_figure(fig, f'{result.artefact}_{result.mode}', 'reproduce')}")
+    print(f"figure: {save_figure(fig, f'{result.artefact}_{result.mode}{variant}', 'reproduce')}")
 
 
 def _one_line_cache_warnings() -> None:
@@ -126,6 +150,7 @@ def _cli(argv=None) -> int:
     args = _parser().parse_args(argv)
     mode = resolve_mode(args.mode)
     check_seeds(args.seeds)
+    sets = _sets(args.sets)
     names = _artefact_names(args.artefacts)
     _set_data_root(args.data_root)
     if mode == "paper":
@@ -133,7 +158,7 @@ def _cli(argv=None) -> int:
             check_datasets(artefact_spec(name).resolve(mode, seeds=args.seeds,
                                                        data_root=args.data_root))
     if args.dry_run:
-        _dry_run(names, mode, args)
+        _dry_run(names, mode, args, sets)
         return 0
     if args.scheduler and args.executor != "dask":
         raise ValueError("--scheduler needs --executor dask")
@@ -147,8 +172,8 @@ def _cli(argv=None) -> int:
             result = run_sweep(name, mode, seeds=args.seeds, executor=executor,
                                n_workers=args.workers, data_root=args.data_root,
                                force=args.force, progress=not args.no_progress,
-                               threads=args.threads)
-            _report(result)
+                               threads=args.threads, sets=sets)
+            _report(result, sets)
             failed, total = failed + len(result.failed()), total + len(result.runs)
     finally:
         if not isinstance(executor, str):

@@ -1,12 +1,13 @@
 """Run the sweep of one paper artefact: resolve its runs, skip the cached ones, execute the rest
 sequentially, in a local process pool or on a Dask cluster, and collect a tidy runs frame.
 
-Every run goes through :func:`svddlib.cache.load_or_run` under
-``<results>/reproduce/<mode>/<config-hash>/`` with the hash of ``cache_config(run)`` (the
-computational part of the run, labels removed), so a killed sweep resumes where it stopped and a
-run shared by two tables is trained once. Cached runs are found before anything is submitted and
-are never shipped to a worker. A run that raises is recorded as ``failed`` with its error; the
-sweep goes on and nothing is cached for it (the tables show the cell as missing).
+Every run goes through the one store of runs (:func:`svddlib.run_store.through_cache`) under
+``<results>/runs/<mode>/<key>/`` with the hash of ``cache_config(run)`` (the key of the run's
+:class:`~svddlib.run_spec.RunSpec`), so a run a notebook trained is found here, a killed sweep
+resumes where it stopped and a run shared by two tables is trained once. Cached runs are found
+before anything is submitted and are never shipped to a worker. A run that raises is recorded
+as ``failed`` with its error; the sweep goes on and nothing is cached for it (the tables show
+the cell as missing).
 
 Faults: each run is computed under its cache entry's lock, so concurrent sweeps on one results
 folder train it once; a corrupt entry or checkpoint is moved aside with a warning and
@@ -31,13 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..run_store import RUNS
+
 __all__ = ["EXECUTORS", "CACHE_NAME", "SweepResult", "run_sweep", "plan_sweep", "artefact_spec",
-           "check_seeds", "check_datasets", "check_pretrained_weights", "connect_scheduler",
-           "local_cluster_client", "stop_with_parent", "remove_stale_work_folders"]
+           "with_sets", "check_seeds", "check_datasets", "check_pretrained_weights",
+           "connect_scheduler", "local_cluster_client", "stop_with_parent",
+           "remove_stale_work_folders"]
 
 EXECUTORS = ("sequential", "process", "dask")
-#: The cache name of every reproduce run: ``<results>/reproduce/<mode>/<hash>/``.
-CACHE_NAME = "reproduce"
+#: The cache name of every run (the one store of :mod:`svddlib.run_store`):
+#: ``<results>/runs/<mode>/<key>/``.
+CACHE_NAME = RUNS
 #: Seconds to wait for a Dask scheduler before giving up.
 CONNECT_TIMEOUT = 5
 _LABELS = ("artefact", "row", "column", "seed")
@@ -99,10 +104,21 @@ class _Planned:
     unique: dict          # hash -> (config, first run with that hash)
 
 
-def _plan(spec, mode, seeds, data_root, overrides, cache_config) -> _Planned:
+def with_sets(run: dict, sets: dict | None) -> dict:
+    """``run`` with ``{"part.field": value}`` set in its spec
+    (:meth:`svddlib.run_spec.RunSpec.replace`; a part the run lacks is left alone)."""
+    if not sets:
+        return run
+    from .execute import spec_of
+
+    return {**run, **spec_of(run).replace(sets).to_json()}
+
+
+def _plan(spec, mode, seeds, data_root, overrides, cache_config, sets=None) -> _Planned:
     from ..cache import config_hash
 
     runs = spec.resolve(mode, seeds=check_seeds(seeds), data_root=data_root, overrides=overrides)
+    runs = [with_sets(run, sets) for run in runs]
     if not runs:
         raise ValueError(f"{spec.name} resolves to no runs in {mode} mode with these options")
     configs = [cache_config(run) for run in runs]
@@ -123,7 +139,7 @@ def _cached_metrics(mode: str, config: dict, on_problem: str = "ignore") -> dict
 
 
 def remove_stale_work_folders(mode: str) -> None:
-    """Remove the work folders ``.<hash>.*`` under ``<results>/reproduce/<mode>/`` that a
+    """Remove the work folders ``.<hash>.*`` under ``<results>/runs/<mode>/`` that a
     killed sweep left and no running process uses (their entry's lock is free)."""
     from ..cache import remove_stale_work
     from ..paths import results_root
@@ -135,7 +151,7 @@ def remove_stale_work_folders(mode: str) -> None:
 
 
 def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=None,
-               cache_config: Callable | None = None):
+               cache_config: Callable | None = None, sets: dict | None = None):
     """The run list of a sweep without running anything: a DataFrame with the labels, the
     config hash and whether the run is already cached (what ``--dry-run`` prints)."""
     import pandas as pd
@@ -145,7 +161,7 @@ def plan_sweep(artefact, mode=None, *, seeds=None, data_root=None, overrides=Non
     mode = resolve_mode(mode)
     spec = artefact_spec(artefact)
     _, cache_config = _default_functions(lambda run, folder=None: {}, cache_config)
-    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
+    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config, sets)
     cached = {k: _cached_metrics(mode, cfg, "warn") is not None
               for k, (cfg, _) in plan.unique.items()}
     return pd.DataFrame([{**{k: run.get(k) for k in _LABELS}, "kind": run.get("kind"),
@@ -301,16 +317,14 @@ def _takes_checkpoints(execute: Callable) -> bool:
 
 
 def _run_one(task: dict) -> dict:
-    """Execute one run through the cache (in whatever process the executor chose).
+    """Execute one run through the store of runs (:func:`svddlib.run_store.through_cache`, as
+    :func:`svddlib.experiments.run_cached` does), in whatever process the executor chose.
 
-    An ``execute`` that takes ``checkpoints`` gets ``<results>/reproduce/<mode>/<hash>.ckpt/``:
-    a run killed part-way (SIGKILL, a pre-empted cluster job) resumes there from its last
-    checkpoint; the folder goes once the run is cached. Never raises for a failing run:
-    returns ``status`` 'failed' and the error instead.
+    An ``execute`` that takes ``checkpoints`` gets ``<results>/runs/<mode>/<key>.ckpt/``: a run
+    killed part-way (SIGKILL, a pre-empted cluster job) resumes there from its last checkpoint.
+    Never raises for a failing run: returns ``status`` 'failed' and the error instead.
     """
-    import shutil
-
-    from ..cache import load_or_run, run_dir
+    from ..run_store import through_cache
 
     global _in_run
     if task.get("results_root"):
@@ -319,25 +333,17 @@ def _run_one(task: dict) -> dict:
         os.environ["SVDD_DATA_ROOT"] = task["data_root"]
     _limit_threads(task.get("threads"))
     start = time.perf_counter()
-    execute, run = task["execute"], task["run"]
-    kwargs, ran = {}, []
-    if _takes_checkpoints(execute):
-        kwargs["checkpoints"] = run_dir(CACHE_NAME, task["mode"], task["config"]).with_suffix(
-            ".ckpt")
+    execute, run, ran = task["execute"], task["run"], []
+    checkpoints = _takes_checkpoints(execute)
 
-    def work(folder):  # under the entry's lock: no other process runs it meanwhile
-        ran.append(True)
-        if task["force"] and kwargs:  # retrain from scratch, not from a stale checkpoint
-            shutil.rmtree(kwargs["checkpoints"], ignore_errors=True)
-        return execute(run, folder, **kwargs)
+    def compute(folder, ckpt):
+        return execute(run, folder, checkpoints=ckpt) if checkpoints else execute(run, folder)
 
     try:
         _in_run = True
-        metrics = load_or_run(CACHE_NAME, task["mode"], task["config"], work,
-                              force=task["force"])
+        metrics = through_cache(task["mode"], task["config"], compute, force=task["force"],
+                                ran=ran)
         status, error = ("trained" if ran else "cached"), None
-        if kwargs:
-            shutil.rmtree(kwargs["checkpoints"], ignore_errors=True)
     except _Terminated:  # load_or_run has cleaned up; the pool would run the next task
         os._exit(143)
     except Exception as err:  # a failed run must not stop the sweep
@@ -523,12 +529,14 @@ class _Runner:
 def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", scheduler=None,
               n_workers=None, data_root=None, overrides=None, force: bool = False,
               progress: bool = True, threads: int | None = None,
-              execute: Callable | None = None,
-              cache_config: Callable | None = None) -> "SweepResult":
+              execute: Callable | None = None, cache_config: Callable | None = None,
+              sets: dict | None = None) -> "SweepResult":
     """Run (or load) every run of ``artefact`` (a name of :data:`ARTEFACTS` or a spec) in
     ``mode`` and return a :class:`SweepResult`.
 
-    ``seeds``/``data_root``/``overrides`` go to ``spec.resolve``; ``executor``: see the module
+    ``seeds``/``data_root``/``overrides`` go to ``spec.resolve``; ``sets``
+    (``{"train.n_epochs": 3}``, the command line's ``--set``) then change every run's spec
+    (:func:`with_sets`); ``executor``: see the module
     docstring; ``force`` retrains cached runs; ``threads``: torch CPU threads per run (default:
     cores / workers in pools, unchanged in-process). CPU results depend on the thread count in
     the last digits (float sums in another order), so pass the same ``threads`` (e.g. 1) to
@@ -542,7 +550,7 @@ def run_sweep(artefact, mode=None, *, seeds=None, executor="sequential", schedul
     mode = resolve_mode(mode)
     spec = artefact_spec(artefact)
     execute, cache_config = _default_functions(execute, cache_config)
-    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config)
+    plan = _plan(spec, mode, seeds, data_root, overrides, cache_config, sets)
     if mode == "paper":  # before anything runs, not as one failed run per cell
         check_datasets(plan.runs, data_root)
     remove_stale_work_folders(mode)
@@ -605,13 +613,15 @@ def _scalar(value) -> bool:
 def _runs_frame(spec, plan: _Planned, outcomes: dict):
     import pandas as pd
 
+    from .execute import SUMMARY_ONLY
+
     metric = getattr(spec, "metric", "auc")
     rows = []
     for run, key in zip(plan.runs, plan.keys):
         out = outcomes[key]
         metrics = out["metrics"] or {}
-        extra = {k: v for k, v in metrics.items()
-                 if _scalar(v) and k not in (*_LABELS, *_GROUPING)}
+        skip = (*_LABELS, *_GROUPING, *(SUMMARY_ONLY if run.get("kind") == "deep_svdd" else ()))
+        extra = {k: v for k, v in metrics.items() if _scalar(v) and k not in skip}
         rows.append({**{k: run.get(k) for k in (*_LABELS, *_GROUPING)}, "kind": run.get("kind"),
                      "status": out["status"],
                      "auc": metrics.get(metric) if out["status"] != "failed" else None,

