@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from .train_config import NOT_IN_KEY, TrainConfig
 
 __all__ = ["DataPart", "NetPart", "BaselinePart", "RunSpec", "NOT_IN_KEY", "KINDS",
-           "parse_assignment", "apply_sets"]
+           "NET_OPTIONS", "parse_assignment", "apply_sets"]
 
 KINDS = ("deep_svdd", "baseline")
 
@@ -154,15 +154,21 @@ class RunSpec:
 
 # ----------------------------------------------------------------------------- --set
 _PARTS = {"data": DataPart, "net": NetPart, "train": TrainConfig}
+#: Network options (``NetPart.options``) that ``--set net.<option>=VALUE`` may change, typed.
+NET_OPTIONS = {"bias": bool, "rep_dim": int | None, "input_size": int,
+               "trainable_blocks": int | None}
 
 
 def _field_type(part: str, name: str):
     """The annotated type of ``part.name``; a one-line ValueError for an unknown key."""
+    if part == "net" and name in NET_OPTIONS:
+        return NET_OPTIONS[name]
     cls = _PARTS.get(part)
     names = [] if cls is None else [f.name for f in dataclasses.fields(cls) if f.name != "options"]
     if name not in names:
-        known = ", ".join(f"{p}.{f.name}" for p, c in _PARTS.items()
-                          for f in dataclasses.fields(c) if f.name != "options")
+        known = ", ".join([f"{p}.{f.name}" for p, c in _PARTS.items()
+                           for f in dataclasses.fields(c) if f.name != "options"]
+                          + [f"net.{o}" for o in NET_OPTIONS])
         raise ValueError(f"unknown key {part}.{name!r}; known keys: {known}")
     return typing.get_type_hints(cls)[name]
 
@@ -204,6 +210,9 @@ def apply_sets(spec: RunSpec, sets: dict) -> RunSpec:
         part, _, name = key.partition(".")
         value = _coerce(key, value, _field_type(part, name))
         parts.setdefault(part, {})[name] = value
+    if "net" in parts and spec.net is not None:  # options go into the net's options dict
+        options = {k: parts["net"].pop(k) for k in list(parts["net"]) if k in NET_OPTIONS}
+        parts["net"]["options"] = {**spec.net.options, **options}
     changes = {part: dataclasses.replace(getattr(spec, part), **fields)
                for part, fields in parts.items() if getattr(spec, part) is not None}
     return dataclasses.replace(spec, **changes)

@@ -114,6 +114,20 @@ def test_set_assignments_are_checked_against_the_spec():
     assert apply_sets(baseline, {"train.n_epochs": 3}) == baseline  # no training part
 
 
+def test_set_changes_a_network_option_and_only_that():
+    run = [r for r in get_spec("table5").resolve("smoke") if r["kind"] == "deep_svdd"][0]
+    spec = RunSpec.from_json(run)
+    assert parse_assignment("net.trainable_blocks=2") == ("net.trainable_blocks", 2)
+    changed = apply_sets(spec, {"net.trainable_blocks": "2"})
+    assert changed.net.options == {**spec.net.options, "trainable_blocks": 2}
+    assert changed.net.network == spec.net.network and changed.train == spec.train
+    assert changed.key() != spec.key()
+    with pytest.raises(ValueError, match="net.trainable_blocks must be int or None"):
+        parse_assignment("net.trainable_blocks=two")
+    baseline = RunSpec.from_json(_smoke_runs("baseline")[0])
+    assert apply_sets(baseline, {"net.trainable_blocks": 2}) == baseline  # no network
+
+
 def test_set_changes_the_runs_of_a_dry_run(capsys, results):
     assert main(["table2", "--mode", "smoke", "--dry-run", "--set", "train.n_epochs=2"]) == 0
     plan = runner.plan_sweep("table2", "smoke", sets={"train.n_epochs": 2})
