@@ -4,7 +4,9 @@ numbers; outside paper mode they run on the offline stand-ins (Fashion-MNIST, ph
 paintings) and show a gallery of each.
 
 The three share one results folder, so 71 reads the Table III runs that 70 trained (as in a
-course run); each runs in smoke mode with seed 1 for the sweeps.
+course run); each runs in smoke mode with seed 1 (the notebook's own draws and the sweeps), which
+is also what checks that their assert cells hold for a seed other than 0
+(``tests/test_notebooks_seeds.py`` runs part 1 only).
 """
 import json
 import math
@@ -30,7 +32,8 @@ def _run(name, params, folder, monkeypatch):
 
 
 def test_semi_supervised_with_non_default_parameters(results, monkeypatch):
-    params = {"normal_class": 1, "anomaly_class": 7, "eta": 2.0, "picture_epochs": 1, "seeds": [1]}
+    params = {"normal_class": 1, "anomaly_class": 7, "eta": 2.0, "picture_epochs": 1, "seed": 1,
+              "seeds": [1]}
     summary = _run("50_semi_supervised", params, results, monkeypatch)
     assert (summary["normal_class"], summary["anomaly_class"], summary["eta"]) == (1, 7, 2.0)
     assert summary["picture_epochs"] == 1
@@ -50,7 +53,8 @@ def test_semi_supervised_with_non_default_parameters(results, monkeypatch):
 
 
 def test_baselines_on_the_cifar10_stand_in(results, monkeypatch):
-    summary = _run("60_baselines", {"methods": ["ocsvm_pca", "ocsvm_cnn"]}, results, monkeypatch)
+    summary = _run("60_baselines", {"methods": ["ocsvm_pca", "ocsvm_cnn"], "seed": 1}, results,
+                   monkeypatch)
     assert summary["dataset"] == "fashion_mnist" and summary["normal_classes"] == [3]
     assert summary["caps"] == {"max_train": 60, "max_eval": 60, "max_anomalies": 1000}
     assert set(summary["mean_test_auc"]) == {"OC-SVM w/ PCA", "OC-SVM w/ CNN feat."}
@@ -59,7 +63,8 @@ def test_baselines_on_the_cifar10_stand_in(results, monkeypatch):
 
 
 def test_one_vs_all_with_non_default_parameters(results, monkeypatch):
-    summary = _run("70_one_vs_all", {"normal_classes": [2], "seeds": [1]}, results, monkeypatch)
+    summary = _run("70_one_vs_all", {"normal_classes": [2], "seed": 1, "seeds": [1]}, results,
+                   monkeypatch)
     assert summary["dataset"] == "fashion_mnist"
     assert summary["normal_classes"] == [2] and summary["seeds"] == [1]
     assert "failed" not in summary["status"]
@@ -73,7 +78,7 @@ def test_one_vs_all_with_non_default_parameters(results, monkeypatch):
 
 
 def test_image_alterations_with_non_default_parameters(results, monkeypatch):
-    summary = _run("71_image_alterations", {"seeds": [1], "n_gallery": 2, "n_epochs": 1},
+    summary = _run("71_image_alterations", {"seed": 1, "seeds": [1], "n_gallery": 2, "n_epochs": 1},
                    results, monkeypatch)
     assert summary["dataset"] == "photographs" and summary["seeds"] == [1]
     assert all("failed" not in status for status in summary["status"].values())

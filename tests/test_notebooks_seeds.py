@@ -1,12 +1,12 @@
-"""Every notebook in smoke mode under seeds other than 0 (issue 11).
+"""Notebooks in smoke mode under seeds other than 0 (issue 11).
 
 Assert cells must hold for any seed (tolerances from sample sizes, findings guarded by the
-parameters they hold for), so each notebook found in ``notebooks/`` is executed with papermill
-under other seeds: part 1 (00-43, whose asserts check training outcomes: collapse, loss bands,
-steady states) under seeds 1 and 2; part 2 (50-90, which run the paper's sweeps and check what
-a sweep guarantees) under seed 1 only, so its shared smoke sweeps are trained once (a second
-seed cost about 200 s of a 23-min ``make test``). ``SVDD_SEED_TEST_SEEDS="3 4"`` runs every
-notebook under the seeds given.
+parameters they hold for). Part 1 (00-43, whose asserts check training outcomes: collapse, loss
+bands, steady states) runs here under seeds 1 and 2. Part 2 (50-90) runs under seed 1 or 2 with
+non-default parameters in ``tests/test_notebooks_part2.py`` and ``test_notebooks_part2b.py``, so
+it is not run a third time here (that cost about 200 s of ``make test``; under seeds 2 and 3 all
+of part 2 passed on 2026-12-07). ``SVDD_SEED_TEST_SEEDS="3 4"`` runs every notebook, part 2
+included, under the seeds given.
 """
 import os
 
@@ -19,13 +19,13 @@ from notebook_outputs import assert_clean_outputs
 
 NOTEBOOKS = sorted((project_root() / "notebooks").glob("*.ipynb"))
 ASKED = os.environ.get("SVDD_SEED_TEST_SEEDS")
-PART1_SEEDS, PART2_SEEDS = (1, 2), (1,)
+PART1_SEEDS = (1, 2)
 
 
 def _seeds(path) -> tuple:
     if ASKED:
         return tuple(int(s) for s in ASKED.split())
-    return PART1_SEEDS if path.stem < "50" else PART2_SEEDS
+    return PART1_SEEDS if path.stem < "50" else ()
 
 
 CASES = [(path, seed) for path in NOTEBOOKS for seed in _seeds(path)]
