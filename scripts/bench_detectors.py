@@ -225,7 +225,7 @@ def _memo_frozen_outputs():
 
     import svddlib.detector as detector
 
-    original, memo = detector._frozen_outputs, {}
+    original, memo = detector.frozen_outputs, {}
 
     def cached(front, x, batch_size, device):
         key = (hashlib.sha1(x.numpy().tobytes()).hexdigest(), len(front))
@@ -233,7 +233,7 @@ def _memo_frozen_outputs():
             memo[key] = original(front, x, batch_size, device)
         return memo[key]
 
-    detector._frozen_outputs = cached
+    detector.frozen_outputs = cached
     return original
 
 
@@ -288,7 +288,7 @@ def sweep_lr(classes, seed: int, log: str) -> None:
         for lr in LR_SWEEP:
             det = detector.DeepSVDD(net="efficientnet-lite0", random_state=seed, lr=lr)
             det.fit(v["train"])
-            front = detector._frozen_outputs(det.model_[0], x_val, 1024, torch.device("cpu"))
+            front = detector.frozen_outputs(det.model_[0], x_val, 1024, torch.device("cpu"))
             row = {"class": c, "lr": lr, "n_epochs": det.n_epochs_,
                    "val_auc": auc(v["y_val"], compute_scores(det.model_[1], front, det.center_))}
             with open(log, "a") as f:
@@ -323,12 +323,12 @@ class TestFeatures:
 
     @staticmethod
     def _compute() -> dict:
-        from svddlib.detector import DeepSVDD, _frozen_outputs, as_image_tensor
+        from svddlib.detector import DeepSVDD, as_image_tensor, frozen_outputs
         from svddlib.models.efficientnet import efficientnet_lite0_features
 
         x = as_image_tensor(fmnist().test_images)
         front = DeepSVDD(net="efficientnet-lite0")._new_model(tuple(x.shape[1:]))[0]
-        return {"front": _frozen_outputs(front, x, 512, torch.device("cpu")),
+        return {"front": frozen_outputs(front, x, 512, torch.device("cpu")),
                 "knn": torch.tensor(efficientnet_lite0_features(x, pooling="avg"))}
 
 

@@ -36,3 +36,22 @@ def test_table_means_and_std_over_seeds_by_hand(tmp_path):
     # class means 0.75, 0.8, 0.7 -> 0.75; class 0 alone has two seeds: std(0.6, 0.9) = 0.2121;
     # CPU (1 + 1 + 2 + 1) / 4 = 1.25
     assert line == "| PyOD DeepSVDD | 0.750 | 0.212 | 1.2 | [0, 1, 2] | 0, 1 | 4 |"
+
+
+def test_frozen_outputs_memo_patches_what_the_detector_calls(monkeypatch):
+    """The fast-path rows memoise the frozen front's outputs through the detector's own
+    function (a renamed function once made every --natural run fail at import)."""
+    import torch
+
+    import svddlib.detector as detector
+
+    monkeypatch.setattr(detector, "frozen_outputs", detector.frozen_outputs)  # restored after
+    calls = []
+    monkeypatch.setattr(detector, "frozen_outputs", lambda *a: calls.append(a) or a[1] * 2)
+    bench_detectors._memo_frozen_outputs()
+    front, x = torch.nn.Sequential(torch.nn.Identity()), torch.ones(3, 2)
+    first = detector.frozen_outputs(front, x, 8, "cpu")
+    assert torch.equal(detector.frozen_outputs(front, x.clone(), 8, "cpu"), first)
+    assert len(calls) == 1  # equal inputs: computed once
+    from svddlib.detector import as_image_tensor, frozen_outputs  # what _compute imports
+    assert callable(as_image_tensor) and callable(frozen_outputs)
