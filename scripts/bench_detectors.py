@@ -316,9 +316,11 @@ class TestFeatures:
         if self.feats is None and self.path.exists():
             self.feats = torch.load(self.path, weights_only=True)
         if self.feats is None:
+            from svddlib.cache import atomic_write
+
             self.feats = self._compute()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(self.feats, self.path)
+            atomic_write(self.path, lambda tmp: torch.save(self.feats, tmp))  # safe beside another run
         return self.feats
 
     @staticmethod
