@@ -190,17 +190,15 @@ def _initial_network(spec, x_train, fast: bool):
                      spec.train.seed, spec.train.device)
 
 
-#: The downloaded datasets whose loader takes ``root = <data_root>/<dataset>``.
-_PAPER_DATASETS = ("cifar10", "voc2012", "wikiart")
-
-
 def data_kwargs(spec, data_root=None) -> dict:
     """The keyword arguments of :func:`build_data` for ``spec``, with the loader's ``root``
     (``<data_root>/<dataset>``) when a data root is given for a downloaded dataset."""
     from pathlib import Path
 
+    from .data.registry import DOWNLOADED
+
     kwargs = spec.data.to_json()
-    if data_root is not None and kwargs.get("dataset") in _PAPER_DATASETS:
+    if data_root is not None and kwargs.get("dataset") in DOWNLOADED:
         kwargs["root"] = str(Path(data_root) / kwargs["dataset"])
     return kwargs
 
