@@ -1,4 +1,5 @@
-"""The offline stand-ins for VOC2012 (photographs) and WikiArt (paintings) of svddlib.data.installed.
+"""The offline stand-ins for VOC2012 (photographs) and WikiArt (landscapes; earlier the portraits,
+'paintings') of svddlib.data.installed.
 
 Tests on the real files skip when a Debian package is absent (the reason names the package and
 the apt command) and fail instead when the environment variable CI is set, where
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from svddlib.data import (MissingPackageError, STANDIN_SIDE, image_alteration,
-                          min_side_for_strokes, painting_patches, photograph_patches,
+from svddlib.data import (MissingPackageError, STAND_INS, STANDIN_SIDE, image_alteration,
+                          landscape_patches, min_side_for_strokes, painting_patches,
+                          photograph_patches,
                           standin_gallery, standin_side, strokes)
 from svddlib.data import installed
 from svddlib.data.embedded import cell_patch_pools, load_photos
@@ -49,6 +51,17 @@ def portraits(data_root):
 def wallpapers(data_root):
     _require(installed.WALLPAPERS)
     return installed.load_wallpaper_photos(max_images=3)
+
+
+@pytest.fixture(scope="module")
+def landscape_files(data_root):
+    _require(installed.LANDSCAPES)
+    return installed.load_landscapes(max_images=5)
+
+
+@pytest.fixture(scope="module")
+def landscapes(landscape_files):
+    return landscape_patches(n_train=60, n_val=20, n_test=20, max_images=5)
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +168,24 @@ def test_wallpapers_decode_and_cache(wallpapers, data_root):
     assert all(np.array_equal(again[n], photos[n]) for n in photos)
 
 
+def test_landscapes_decode_and_cache(landscape_files, data_root):
+    paintings, info = landscape_files
+    assert len(paintings) == 5 == info["n_files"]
+    assert not set(paintings) & set(installed.LANDSCAPE_VARIANTS)  # repeated scenes left out
+    for img in paintings.values():
+        assert img.dtype == np.uint8 and min(img.shape[:2]) == 512 and max(img.shape[:2]) > 512
+    assert list((data_root / "cache").glob("wesnoth-landscapes-512-*.npz"))
+    again, _ = installed.load_landscapes(max_images=5)
+    assert all(np.array_equal(again[n], paintings[n]) for n in paintings)
+
+
+def test_all_landscapes_minus_the_variants(data_root):
+    _require(installed.LANDSCAPES)
+    stems = {f.stem for f in installed.LANDSCAPES.folder.glob("*.jpg")}
+    assert set(installed.LANDSCAPE_VARIANTS) <= stems  # the left-out files do exist
+    assert installed.load_landscapes()[1]["n_files"] == len(stems) - 2 >= 10
+
+
 # ------------------------------------------------------------------------------ patches
 def test_painting_pools_never_share_a_portrait_and_crops_are_opaque(portraits):
     rgb, opaque = (list(d.values()) for d in portraits[:2])
@@ -203,19 +234,31 @@ def test_painting_patches_raw_data(paintings):
     assert not np.array_equal(other.train_images, raw.train_images)
 
 
+def test_landscape_patches_raw_data(landscapes, landscape_files):
+    raw = landscapes
+    assert raw.name == "landscapes64" and raw.train_images.shape == (60, 64, 64, 3)
+    assert raw.class_names == tuple(landscape_files[0]) and raw.info["cell"] == 128
+    assert set(raw.test_classes.tolist()) <= set(range(5))
+    again = landscape_patches(n_train=60, n_val=20, n_test=20, max_images=5)
+    assert np.array_equal(again.test_images, raw.test_images)
+
+
 def test_photograph_patches_raw_data(photographs):
     raw = photographs
     assert raw.name == "photographs64" and raw.val_images.shape == (20, 64, 64, 3)
     assert raw.class_names[:6] == tuple(load_photos()) and len(raw.class_names) == 9
 
 
-def test_provenance_is_recorded(paintings, photographs):
-    for info in (paintings.info["portraits_package"], photographs.info["wallpapers"]):
+def test_provenance_is_recorded(paintings, photographs, landscapes):
+    for info in (paintings.info["portraits_package"], photographs.info["wallpapers"],
+                 landscapes.info["landscapes_package"]):
         assert info["package_version"] == installed.package_version(info["package"])
         assert info["package_version"]  # dpkg answers where the package is installed
         assert len(info["files_sha1"]) == 40 and info["n_files"] == len(info["files"])
-    assert paintings.info["stands_in_for"] == "wikiart"
+    assert landscapes.info["stands_in_for"] == "wikiart" and STAND_INS["wikiart"] == "landscapes"
+    assert paintings.info["stands_in_for"] is None  # the first WikiArt stand-in, kept as a set
     assert photographs.info["stands_in_for"] == "voc2012"
+    assert "wesnoth-1.16-data" in landscapes.info["source"]
     assert "wesnoth-1.16-data" in paintings.info["source"]
     assert "plasma-workspace-wallpapers" in photographs.info["source"]
 
@@ -236,6 +279,7 @@ def test_painting_patches_bad_arguments(portraits, kwargs):
 
 # ------------------------------------------------------------------------------ missing
 @pytest.mark.parametrize("loader, package", [(painting_patches, "wesnoth-1.16-data"),
+                                             (landscape_patches, "wesnoth-1.16-data"),
                                              (photograph_patches, "plasma-workspace-wallpapers")])
 def test_missing_package_gives_one_line_with_the_apt_command(tmp_path, loader, package):
     with pytest.raises(MissingPackageError) as err:
@@ -248,6 +292,8 @@ def test_missing_package_gives_one_line_with_the_apt_command(tmp_path, loader, p
 def test_registry_names_the_stand_ins(tmp_path):
     assert get_loader("paintings") is painting_patches
     assert get_loader("photographs") is photograph_patches
+    assert get_loader("landscapes") is landscape_patches
+    assert "wesnoth-1.16-data" in missing_dataset("landscapes", root=tmp_path / "absent")
     assert DATASETS["photos"] == DATASETS["photo_patches"]  # the old alias is unchanged
     assert DOWNLOADED == ("cifar10", "voc2012", "wikiart")
     assert "wesnoth-1.16-data" in missing_dataset("paintings", root=tmp_path / "absent")
@@ -256,16 +302,16 @@ def test_registry_names_the_stand_ins(tmp_path):
 
 
 # ------------------------------------------------------------------------------ gallery
-def test_standin_gallery(paintings, photographs):
+def test_standin_gallery(landscapes, photographs):
     import matplotlib.pyplot as plt
 
-    fig = standin_gallery({"voc2012": photographs, "wikiart": paintings}, n_images=2)
+    fig = standin_gallery({"voc2012": photographs, "wikiart": landscapes}, n_images=2)
     try:
         assert len(fig.axes) == 2 * 2 * 5
         titles = [ax.get_title() for ax in fig.axes[:5]]
         assert titles[0] == "natural" and "1.43 px" in titles[3] and "2.57 px" in titles[4]
         labels = [ax.get_ylabel() for ax in fig.axes[::5]]
-        assert "paintings64" in labels[2] and "wikiart" in labels[2]
+        assert "landscapes64" in labels[2] and "wikiart" in labels[2]
     finally:
         plt.close(fig)
 

@@ -1,7 +1,7 @@
 """Notebooks 50, 60, 70 and 71 (issue 10) from papermill with non-default parameters: the
 parameters reach the runner's sweeps and the 2-D picture, and the summaries hold sane, complete
 numbers; outside paper mode they run on the offline stand-ins (Fashion-MNIST, photographs,
-paintings) and show a gallery of each.
+landscapes) and show a gallery of each.
 
 The three share one results folder, so 71 reads the Table III runs that 70 trained (as in a
 course run); each runs in smoke mode with seed 1 (the notebook's own draws and the sweeps), which
@@ -98,7 +98,7 @@ def test_image_alterations_with_non_default_parameters(results, monkeypatch):
         assert len(summary["means"][name]) <= len(spec.rows) * len(spec.columns)
         assert all(0.0 <= v <= 100.0 for v in summary["means"][name].values())
     assert any(k.startswith("paper | table2") for k in summary["geo_margins"])
-    # a gallery per stand-in: photographs (VOC2012), paintings (WikiArt), Fashion-MNIST (CIFAR-10)
-    assert {m["stand-in"] for m in summary["mapping"]} == {"photographs", "paintings", "fashion_mnist"}
-    for stand_in in ("photographs", "paintings", "fashion_mnist"):
+    # a gallery per stand-in: photographs (VOC2012), landscapes (WikiArt), Fashion-MNIST (CIFAR-10)
+    assert {m["stand-in"] for m in summary["mapping"]} == {"photographs", "landscapes", "fashion_mnist"}
+    for stand_in in ("photographs", "landscapes", "fashion_mnist"):
         assert (results / "figures" / "71_image_alterations" / f"anomaly_gallery_{stand_in}.png").exists()

@@ -164,12 +164,12 @@ def test_paper_table3_one_vs_all_all_classes(paper_runs):
 def test_teach_mode_is_what_trims_say(teach_runs, name):
     preset, runs = PRESETS["teach"], teach_runs[name]
     trims = get_spec(name).trims["teach"]
-    assert all(w in trims for w in ("Fashion-MNIST", "photograph patches", "painted portraits",
+    assert all(w in trims for w in ("Fashion-MNIST", "photograph patches", "painted landscapes",
                                     "EfficientNet-Lite0", "k fixed at 50"))
     for run in runs:
         assert run["seed"] in DEFAULT_SEEDS["teach"]
         data = run["data"]
-        stand_in = {"CIFAR10": "fashion_mnist", "VOC2012": "photographs", "WikiArt": "paintings"}
+        stand_in = {"CIFAR10": "fashion_mnist", "VOC2012": "photographs", "WikiArt": "landscapes"}
         assert data["dataset"] == stand_in[run["column"].split()[0]]
         caps = {"max_train": preset["max_train"], "max_eval": preset["max_eval"]}
         if run.get("method") == "geo":

@@ -79,7 +79,7 @@ def test_cells_near_chance_are_inconclusive():
 
 def test_duplicated_columns_count_once():
     t1 = get_spec("table1")
-    # teach: photographs stand in for VOC2012 and paintings for WikiArt, no column shares data
+    # teach: photographs stand in for VOC2012 and landscapes for WikiArt, no column shares data
     for mode in ("teach", "paper"):
         assert all(k == v for k, v in duplicate_columns(t1, mode).items())
         # Table V's learning-rate columns share data, not training: no duplicates either

@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from ..metrics import auc
+from ..presets import TEACH_INPUT_SIZE
 
 __all__ = ["BASELINES", "METHOD_LABELS", "default_config", "fit_baseline", "run_baseline"]
 
@@ -36,8 +37,9 @@ METHOD_LABELS = {
 }
 BASELINES = tuple(METHOD_LABELS)
 #: Side the CNN-feature baselines resize images to outside paper mode, where their network is
-#: the ImageNet EfficientNet-Lite0 of svddlib.models (its last map is then 2 x 2).
-PRETRAINED_INPUT_SIZE = 64
+#: the ImageNet EfficientNet-Lite0 of svddlib.models: that of teach's network
+#: (:data:`svddlib.presets.TEACH_INPUT_SIZE`, 80 px: its last map is 3 x 3).
+PRETRAINED_INPUT_SIZE = TEACH_INPUT_SIZE
 #: Side GEO's small network (trained from scratch, 72 transformations per image) sees outside
 #: paper mode: 64-px stand-in patches are resized to it, which makes GEO 4x cheaper.
 GEO_INPUT_SIZE = 32

@@ -4,7 +4,8 @@ Loaders return a :class:`RawData` (images in the dataset's official division):
 
 * offline, bundled with installed packages: :func:`load_mnist5k`, :func:`photo_patches`;
 * offline stand-ins for VOC2012 / WikiArt read from Debian packages: :func:`photograph_patches`,
-  :func:`painting_patches` (names 'photographs', 'paintings'; :mod:`svddlib.data.installed`);
+  :func:`landscape_patches` (names 'photographs', 'landscapes'), and the portraits of the
+  first WikiArt stand-in, :func:`painting_patches` ('paintings'; :mod:`svddlib.data.installed`);
 * downloaded by the user: :func:`load_cifar10`, :func:`load_voc2012`, :func:`load_wikiart`
   (under ``svddlib.paths.data_root()``, i.e. ``$SVDD_DATA_ROOT`` or ``<project>/data``).
 
@@ -29,7 +30,8 @@ from .cifar10 import CIFAR10_CLASSES, load_cifar10
 from .embedded import PHOTOS, load_mnist5k, photo_patches
 from .gallery import anomaly_gallery, standin_gallery
 from .installed import (STAND_INS, STANDIN_SIDE, MissingPackageError, min_side_for_strokes,
-                        painting_patches, photograph_patches, standin_side)
+                        landscape_patches, painting_patches, photograph_patches,
+                        standin_side)
 from .fashion_mnist import FASHION_MNIST_CLASSES, load_fashion_mnist
 from .registry import DATASETS, missing_dataset
 from .preprocessing import (PREPROCESSINGS, PreprocessingStats, fit_preprocessing,
@@ -53,6 +55,6 @@ __all__ = [
     "PREPROCESSINGS", "PreprocessingStats", "global_contrast_normalization",
     "fit_preprocessing", "to_tensor", "to_tensors",
     "anomaly_gallery", "standin_gallery",
-    "painting_patches", "photograph_patches", "MissingPackageError", "STAND_INS",
+    "painting_patches", "photograph_patches", "landscape_patches", "MissingPackageError", "STAND_INS",
     "STANDIN_SIDE", "min_side_for_strokes", "standin_side",
 ]

@@ -1,6 +1,6 @@
 """Dataset names -> loaders, in one place below the split builders.
 
-:func:`load_raw` turns a name ('mnist5k', 'photo_patches', 'paintings', 'photographs',
+:func:`load_raw` turns a name ('mnist5k', 'photo_patches', 'paintings', 'photographs', 'landscapes',
 'cifar10', 'voc2012', 'wikiart') into a :class:`~svddlib.data.types.RawData`.
 :func:`missing_dataset` checks, without decoding any image, whether a downloaded dataset (or
 the Debian package of an installed stand-in) is where its loader looks (the experiment runner calls
@@ -23,13 +23,14 @@ DATASETS = {
     "wikiart": ("wikiart", "load_wikiart"),
     "paintings": ("installed", "painting_patches"),
     "photographs": ("installed", "photograph_patches"),
+    "landscapes": ("installed", "landscape_patches"),
     "fashion_mnist": ("fashion_mnist", "load_fashion_mnist"),
     "fashionmnist": ("fashion_mnist", "load_fashion_mnist"),
 }
 #: Datasets the user downloads (everything else ships inside installed packages).
 DOWNLOADED = ("cifar10", "voc2012", "wikiart")
 #: Stand-ins read from files that Debian packages install (svddlib.data.installed).
-INSTALLED = ("paintings", "photographs")
+INSTALLED = ("paintings", "photographs", "landscapes")
 
 
 def dataset_key(dataset: str) -> str:

@@ -278,7 +278,7 @@ def duplicate_columns(spec, mode: str) -> dict:
     (itself when none is): for every row, the run of the one column has the configuration
     (:func:`~svddlib.reproduce.execute.cache_config`) of the run of the other. E.g. 'WikiArt
     Strokes 5' maps to 'VOC2012 Strokes 5' where one stand-in serves both datasets (teach
-    mode's photographs and paintings do not); Table V's learning-rate columns share their data
+    mode's photographs and landscapes do not); Table V's learning-rate columns share their data
     but not their training, so they never map together."""
     import json
 

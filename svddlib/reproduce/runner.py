@@ -185,7 +185,8 @@ def _string_values(obj, key: str):
 def check_datasets(runs, data_root=None) -> None:
     """Raise a one-line ValueError naming the fix when a downloaded dataset that ``runs`` need
     is not under ``data_root`` (default ``$SVDD_DATA_ROOT`` or ``<project>/data``), or the
-    Debian package of an installed stand-in (``'paintings'``, ``'photographs'``) is missing."""
+    Debian package of an installed stand-in (``'landscapes'``, ``'photographs'``,
+    ``'paintings'``) is missing."""
     from ..data.registry import DOWNLOADED, INSTALLED, dataset_key, missing_dataset
 
     named = {dataset_key(d) for run in runs for d in _string_values(run, "dataset")}
