@@ -30,7 +30,7 @@ site: install
 	SVDD_MODE=$(MODE) $(PY) -m svddlib.course site --mode $(MODE)
 
 # Real offline material from Debian (data/README.md): Fashion-MNIST as IDX files, painted
-# portraits (Wesnoth) and photographs (Plasma wallpapers). Installed with apt where we are root
+# landscapes and portraits (Wesnoth) and photographs (Plasma wallpapers). Installed with apt where we are root
 # (CI, a fresh machine); elsewhere the loaders stop with one line naming the package.
 DEBIAN_DATA = dataset-fashion-mnist wesnoth-1.16-data plasma-workspace-wallpapers
 datasets:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from .modes import MODES
 
 __all__ = ["PAPER_K_GRID", "TEACH_K", "DATA_SEED", "DEFAULT_SEEDS", "PAPER_NU", "PRESETS",
-           "TEACH_NET", "TEACH_INPUT_SIZE", "STAND_IN", "SMALL_BASELINE", "SMALL_CAPS", "BASELINE_SMOKE",
+           "TEACH_NET", "TEACH_INPUT_SIZE", "TEACH_INPUT_SIZE_OF", "teach_input_size", "STAND_IN", "SMALL_BASELINE", "SMALL_CAPS", "BASELINE_SMOKE",
            "DSVDD_BASELINE_EPOCHS", "SWEEP_EXECUTOR", "NOTEBOOK_PRESETS", "CELL_TIMEOUTS"]
 
 # ------------------------------------------------------------------------ the paper's tables
@@ -57,6 +57,16 @@ TEACH_NET = {"network": "efficientnet-lite0", "weights": "imagenet", "rep_dim": 
              "input_size": TEACH_INPUT_SIZE, "trainable_blocks": 0}
 #: Stand-in of each of the paper's datasets outside paper mode (svddlib.data registry names).
 STAND_IN = {"cifar10": "fashion_mnist", "voc2012": "photographs", "wikiart": "landscapes"}
+#: Stand-ins whose images the teach network sees at another side than TEACH_INPUT_SIZE:
+#: Fashion-MNIST (28-px images, no block permutation in any table) stays at 64 px, where
+#: the 2 x 2 map does no harm and a run costs 1.56x less.
+TEACH_INPUT_SIZE_OF = {"fashion_mnist": 64}
+
+
+def teach_input_size(stand_in: str) -> int:
+    """Side (px) that the teach network and the CNN-feature baselines resize ``stand_in``'s
+    images to (:data:`TEACH_INPUT_SIZE` unless :data:`TEACH_INPUT_SIZE_OF` says otherwise)."""
+    return TEACH_INPUT_SIZE_OF.get(stand_in, TEACH_INPUT_SIZE)
 #: Baseline settings on top of ``default_config(method, mode)`` in teach/smoke, sized so that
 #: a baseline run takes a few seconds on a CPU (the teach grids of 180 OC-SVM fits take ~25 s).
 SMALL_BASELINE = {

@@ -375,3 +375,15 @@ def test_a_baseline_run_of_the_runner_records_the_packages_it_read(portraits):
            "baseline": default_config("if_pca", "smoke")}
     metrics = execute_run(run)
     assert metrics["data_source"]["portraits_package"]["package"] == "wesnoth-1.16-data"
+
+
+def test_probe_script_on_a_few_patches(landscapes):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
+    import probe_standins
+
+    res = probe_standins.probe("landscapes", 80, n_train=20, n_val=10)
+    assert set(res) == {"blocks 2", "blocks 8", "strokes 5", "strokes 9"}
+    assert all(0 <= v <= 100 for v in res.values())

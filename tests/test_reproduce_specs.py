@@ -310,3 +310,17 @@ def test_runs_shared_between_artefacts_have_equal_cache_configs(mode):
     fig2_deep = hashes("fig2", lambda r: r["row"].startswith("pooling |") and
                        r["kind"] == "deep_svdd")
     assert fig2_deep and fig2_deep <= hashes("table2")
+
+
+@pytest.mark.parametrize("name", ["table3", "fig2"])
+def test_teach_input_size_per_stand_in(name):
+    """Patches of photographs / landscapes reach the network and the CNN-feature baselines at
+    TEACH_INPUT_SIZE (a 3 x 3 last map), Fashion-MNIST at 64 px; both sides agree per run."""
+    from svddlib.presets import TEACH_INPUT_SIZE
+
+    want = {"fashion_mnist": 64, "photographs": TEACH_INPUT_SIZE, "landscapes": TEACH_INPUT_SIZE}
+    assert TEACH_INPUT_SIZE % 32 and TEACH_INPUT_SIZE // 32 >= 2  # an odd-split, >= 3 x 3 map
+    runs = get_spec(name).resolve("teach")
+    sides = [(r["data"]["dataset"], (r.get("net") or r["baseline"]).get("input_size"))
+             for r in runs if r.get("net") or "cnn" in r["baseline"]["method"]]
+    assert sides and all(side == want[dataset] for dataset, side in sides)

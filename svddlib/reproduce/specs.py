@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from ..data.anomalies import PAPER_SIDE, stroke_strength
 from ..modes import MODES
 from ..presets import (DATA_SEED, DEFAULT_SEEDS, PAPER_K_GRID, PAPER_NU, PRESETS, SMALL_BASELINE,
-                       SMALL_CAPS, STAND_IN, TEACH_K, TEACH_NET)
+                       SMALL_CAPS, STAND_IN, TEACH_K, TEACH_NET, teach_input_size)
 from ..run_spec import BaselinePart, DataPart, NetPart, RunSpec
 
 __all__ = ["ArtefactSpec", "ARTEFACTS", "get_spec", "MODES", "PAPER_K_GRID", "DATA_SEED",
@@ -60,7 +60,7 @@ _TRIMS_TEACH = (
     "WikiArt, {n_train} train / {n_val} val / {n_test} test patches; stroke thickness M is scaled to the "
     "image side (M x 64/224 on patches, M x 28/32 on Fashion-MNIST; run['notes'] has the "
     "mapping), block permutation N x N is kept; network: ImageNet EfficientNet-Lite0 "
-    "(ReLU6, p = 1280, inputs resized to {input_size} px) instead of ImageNet ResNet-18, with only its "
+    "(ReLU6, p = 1280, inputs resized to {input_size} px, Fashion-MNIST to {fmnist_size} px) instead of ImageNet ResNet-18, with only its "
     "last layer (1x1 head convolution and its BatchNorm) fine-tuned on the cached outputs of "
     "the frozen rest, {n_epochs} epochs (soft-boundary warm-up {warm_up_n_epochs}); the "
     "CNN-feature baselines use the same frozen network; train capped at {max_train}, val/test "
@@ -178,7 +178,8 @@ def _net(mode: str, bias: bool, pooling: bool = True, dataset: str = "") -> dict
         if not pooling:
             net["input_size"] = PAPER_SIDE[dataset]
         return net
-    return {**TEACH_NET, "bias": bias, "pooling": "max" if pooling else False}
+    return {**TEACH_NET, "bias": bias, "pooling": "max" if pooling else False,
+            "input_size": teach_input_size(STAND_IN[dataset])}
 
 
 def _train(mode: str, preset: dict, variant: str, seed: int, objective: str, dataset: str,
@@ -282,6 +283,8 @@ def _baseline_run(base: dict, row: Row, mode: str, seed: int) -> dict:
             for key, cap in caps.items():
                 now = base["data"].get(key)
                 base["data"][key] = cap if now is None else min(now, cap)  # overrides trim more
+    if mode != "paper" and cfg.get("features") == "efficientnet-lite0":
+        cfg["input_size"] = teach_input_size(base["data"]["dataset"])
     cfg["seed"] = seed
     if mode == "paper":
         cfg["device"] = "auto"  # resolved where the run executes (CUDA when available)
@@ -332,7 +335,8 @@ def _make(name, title, section, rows, columns, extra_trims: dict | None = None,
                                 max_train=preset["max_train"], max_eval=preset["max_eval"],
                                 seeds=list(DEFAULT_SEEDS["teach"]),
                                 classes=list(preset["normal_classes"]), k=TEACH_K,
-                                input_size=TEACH_NET["input_size"])
+                                input_size=TEACH_NET["input_size"],
+                                fmnist_size=teach_input_size("fashion_mnist"))
     smoke = PRESETS["smoke"]
     trims = {
         "paper": _TRIMS_PAPER,
