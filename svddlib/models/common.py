@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-__all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "make_norm", "check_input_shape",
-           "drop_batchnorm_affine", "BN_STATS", "BatchNormStatsSwitch", "check_bn_stats"]
+__all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "make_norm",
+           "check_input_shape", "drop_batchnorm_affine", "BN_STATS", "BatchNormStatsSwitch",
+           "check_bn_stats"]
 
 ACTIVATIONS = {
     "leaky_relu": lambda: nn.LeakyReLU(0.01),
@@ -79,6 +80,7 @@ class BatchNormStatsSwitch(nn.Module):
 
 
 def check_bn_stats(bn_stats) -> str:
+    """``bn_stats`` itself if it is one of :data:`BN_STATS`, else a one-line ValueError."""
     if bn_stats not in BN_STATS:
         raise ValueError(f"bn_stats must be one of {BN_STATS}, got {bn_stats!r}")
     return bn_stats
