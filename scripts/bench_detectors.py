@@ -480,6 +480,9 @@ NATURAL = {
     "svddlib pretrained, fast path": _pretrained(),
     "svddlib pretrained, fast path + noise reg.": _pretrained(regularizer="noise"),
     "svddlib pretrained, fast path + variance reg.": _pretrained(regularizer="variance"),
+    # chosen by --probe-scoring (validation data only): the compactness-trained features scored
+    # by kNN as PANDA does, the BatchNorms frozen as PANDA trains
+    "svddlib pretrained, fast path, kNN score": _pretrained(scoring="knn", bn_stats="frozen"),
     "svddlib pretrained, full fine-tuning": _pretrained(finetune="full"),
     "kNN k=2, same pretrained features": _knn,
     "PyOD DeepSVDD": _pyod,
