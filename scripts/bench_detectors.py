@@ -575,6 +575,8 @@ def main() -> None:
     ap.add_argument("--probe-scoring", action="store_true",
                     help="only the validation probe of the centre and kNN scores of the fast "
                          "path (classes --digits, seed 0, JSON lines to --json)")
+    ap.add_argument("--probe-table", default=None,
+                    help="print the table of a --probe-scoring JSON-lines file")
     ap.add_argument("--natural", action="store_true",
                     help="the Fashion-MNIST natural-image benchmark (classes --digits, --seeds); "
                          "appends JSON lines to --json")
@@ -593,6 +595,9 @@ def main() -> None:
         return
     if args.sweep_lr:
         sweep_lr(args.digits, args.seeds[0], args.json or "results/sweep_lr.jsonl")
+        return
+    if args.probe_table:
+        print(probe_table(args.probe_table))
         return
     if args.probe_scoring:
         log = args.json or "results/probe_scoring.jsonl"
