@@ -296,6 +296,64 @@ def sweep_lr(classes, seed: int, log: str) -> None:
             print(row, flush=True)
 
 
+#: --probe-scoring: the fast-path settings whose scores are compared on validation data.
+PROBE_SETTINGS = [dict(pooling=p, bn_stats=b) for b in ("update", "frozen") for p in ("max", "avg")]
+
+
+def probe_scoring(classes, seed: int, log: str, n_neighbors: int = 2) -> None:
+    """Validation AUC (never test) of the fast path with each PROBE_SETTINGS setting, scored by
+    (a) its centre distance and (b) kNN (``n_neighbors``, mean distance) in its learned feature
+    space against the training images' learned features; and (c) kNN on the frozen (untrained)
+    features with each pooling (pooling='avg': PretrainedKNN's features). One JSON line per
+    class in ``log``. Fitted on 80% of the normal class's training images."""
+    import svddlib.detector as detector
+    from sklearn.neighbors import NearestNeighbors
+
+    from svddlib.baselines.knn import knn_scores
+    from svddlib.metrics import auc
+    from svddlib.models.efficientnet import fast_path_model
+    from svddlib.training import compute_features, compute_scores
+
+    _memo_frozen_outputs()
+    cpu = torch.device("cpu")
+
+    def knn_auc(tail, f_train, f_val, y):
+        nn = NearestNeighbors(n_neighbors=n_neighbors).fit(compute_features(tail, f_train))
+        return auc(y, knn_scores(nn.kneighbors(compute_features(tail, f_val))[0]))
+
+    for c in classes:
+        v = fmnist_validation(c, seed)
+        row = {"class": c, "seed": seed}
+        for setting in PROBE_SETTINGS:
+            det = detector.DeepSVDD(net="efficientnet-lite0", random_state=seed,
+                                    **setting).fit(v["train"])
+            f_train, f_val = (detector.frozen_outputs(det.model_[0], detector.as_image_tensor(x),
+                                                      1024, cpu) for x in (v["train"], v["val"]))
+            name = "{pooling}, bn {bn_stats}".format(**setting)
+            row[f"center, {name}"] = auc(v["y_val"], compute_scores(det.model_[1], f_val,
+                                                                    det.center_))
+            row[f"knn learned, {name}"] = knn_auc(det.model_[1], f_train, f_val, v["y_val"])
+            if setting["bn_stats"] == "update":
+                frozen = fast_path_model(detector.FAST_TRAINABLE_BLOCKS, bias=True,
+                                         pooling=setting["pooling"])[1]
+                row[f"knn frozen, {setting['pooling']}"] = knn_auc(frozen, f_train, f_val,
+                                                                    v["y_val"])
+        with open(log, "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(row, flush=True)
+
+
+def probe_table(log) -> str:
+    """Markdown table of a --probe-scoring log: validation AUC per class and their mean, one
+    row per score."""
+    import pandas as pd
+
+    frame = pd.DataFrame([json.loads(line) for line in open(log) if line.strip()])
+    table = frame.drop(columns="seed").set_index("class").T
+    table["mean"] = table.mean(axis=1)
+    return table.round(3).to_markdown()
+
+
 def fmnist_run(normal: int) -> dict:
     """The benchmark protocol: every training image of the normal class; the whole test set."""
     raw = fmnist()
@@ -349,13 +407,24 @@ def _fast_scores(det, s) -> np.ndarray:
     return scores
 
 
+def _fast_knn_scores(det, s) -> np.ndarray:
+    """scoring='knn' fast-path scores of the test set from the cached front outputs (checked
+    against the detector's own anomaly_score on 20 test images)."""
+    from svddlib.training import compute_features
+
+    scores = det.knn_scores_of(compute_features(det.model_[1], TEST_FEATURES.get()["front"]))
+    own = det.anomaly_score(s["test"][:20])
+    assert np.allclose(own, scores[:20], rtol=1e-4, atol=1e-5), (own, scores[:20])
+    return scores
+
+
 def _pretrained(**kw):
     def method(s, seed):
         from svddlib.detector import DeepSVDD
 
         det = DeepSVDD(net="efficientnet-lite0", random_state=seed, **kw).fit(s["train"])
-        return det, (lambda: _fast_scores(det, s) if det._fast_path()
-                     else det.anomaly_score(s["test"]))
+        fast = _fast_knn_scores if det.scoring == "knn" else _fast_scores
+        return det, (lambda: fast(det, s) if det._fast_path() else det.anomaly_score(s["test"]))
     return method
 
 
@@ -411,6 +480,9 @@ NATURAL = {
     "svddlib pretrained, fast path": _pretrained(),
     "svddlib pretrained, fast path + noise reg.": _pretrained(regularizer="noise"),
     "svddlib pretrained, fast path + variance reg.": _pretrained(regularizer="variance"),
+    # chosen by --probe-scoring (validation data only): the compactness-trained features scored
+    # by kNN as PANDA does, the BatchNorms frozen as PANDA trains
+    "svddlib pretrained, fast path, kNN score": _pretrained(scoring="knn", bn_stats="frozen"),
     "svddlib pretrained, full fine-tuning": _pretrained(finetune="full"),
     "kNN k=2, same pretrained features": _knn,
     "PyOD DeepSVDD": _pyod,
@@ -500,6 +572,11 @@ def main() -> None:
     ap.add_argument("--sweep-lr", action="store_true",
                     help="only the lr sweep behind the efficientnet-lite0 default (Fashion-MNIST "
                          "validation AUC, classes --digits, seed 0, JSON lines to --json)")
+    ap.add_argument("--probe-scoring", action="store_true",
+                    help="only the validation probe of the centre and kNN scores of the fast "
+                         "path (classes --digits, seed 0, JSON lines to --json)")
+    ap.add_argument("--probe-table", default=None,
+                    help="print the table of a --probe-scoring JSON-lines file")
     ap.add_argument("--natural", action="store_true",
                     help="the Fashion-MNIST natural-image benchmark (classes --digits, --seeds); "
                          "appends JSON lines to --json")
@@ -518,6 +595,14 @@ def main() -> None:
         return
     if args.sweep_lr:
         sweep_lr(args.digits, args.seeds[0], args.json or "results/sweep_lr.jsonl")
+        return
+    if args.probe_table:
+        print(probe_table(args.probe_table))
+        return
+    if args.probe_scoring:
+        log = args.json or "results/probe_scoring.jsonl"
+        probe_scoring(args.digits, args.seeds[0], log)
+        print(probe_table(log))
         return
     if args.natural:
         full = (args.digits, args.seeds) if args.full else (args.full_classes, args.full_seeds)

@@ -27,7 +27,9 @@ from .models import AUTOENCODERS, NETS, build_autoencoder, build_model
 from .models.efficientnet import fast_path_model, frozen_outputs
 from .objectives import radius_quantile
 from .outlier_api import AnomalyScoreOutlierMixin
-from .training import TrainConfig, compute_scores, pretrain_autoencoder, resolve_device, train
+from .baselines.knn import knn_scores
+from .training import (TrainConfig, compute_features, compute_scores, pretrain_autoencoder,
+                       resolve_device, train)
 
 __all__ = ["DeepSVDD", "AUTO_STEPS", "AUTO_MIN_EPOCHS", "AUTO_MIN_EPOCHS_PRETRAINED",
            "resolve_n_epochs", "as_image_tensor", "FAST_TRAINABLE_BLOCKS", "FINETUNES"]
@@ -36,12 +38,13 @@ _DEFAULT_REP_DIM = {"lenet-mnist": 32, "lenet-cifar": 128, "resnet18": None,
                     "efficientnet-lite0": None, "mlp": 16}
 # Options that only some networks take (None = the network's default); bias and rep_dim: all.
 _NET_OPTIONS = {"batchnorm": True, "activation": "leaky_relu", "hidden_dims": (64,),
-                "weights": None, "pooling": True, "input_size": 64, "finetune": "last"}
+                "weights": None, "pooling": True, "input_size": 64, "finetune": "last",
+                "bn_stats": "update"}
 _OPTIONS_OF = {"lenet-mnist": ("batchnorm", "activation"),
                "lenet-cifar": ("batchnorm", "activation"),
                "mlp": ("batchnorm", "activation", "hidden_dims"),
                "resnet18": ("weights", "pooling"),
-               "efficientnet-lite0": ("weights", "pooling", "input_size", "finetune")}
+               "efficientnet-lite0": ("weights", "pooling", "input_size", "finetune", "bn_stats")}
 #: Per-net defaults that differ from _NET_OPTIONS.
 _NET_DEFAULTS = {"efficientnet-lite0": {"weights": "imagenet"}}
 #: Adam's default learning rate per net (lr=None): from-scratch nets / pretrained body.
@@ -52,6 +55,7 @@ _FALLBACK_LR = 5e-3
 #: validation data (README), as the bias-free variant loses them and starts from worse features.
 _DEFAULT_BIAS = {"efficientnet-lite0": True}
 FINETUNES = ("last", "full")
+SCORINGS = ("center", "knn")
 #: ``finetune='last'``: the blocks trained on the cached outputs of the frozen ones.
 FAST_TRAINABLE_BLOCKS = 2
 _AE_OPTIONS = ("ae_n_epochs", "ae_lr", "ae_weight_decay", "ae_batch_size")
@@ -192,6 +196,18 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
     1e-4 for ~150 epochs; 5e-3 suits the short 'auto' schedule of the bias-free LeNets);
     pretrained ResNet-18 weights want a much smaller one than 5e-3 (the paper: 1e-4).
     The other parameters are those of :class:`svddlib.training.TrainConfig`.
+    scoring: 'center' (default, the paper's score ||phi(x) - c||^2) or 'knn': the mean
+    Euclidean distance of phi(x) to its ``n_neighbors`` (default 2) nearest training features
+    phi(x_i) in the learned space (every training sample but labelled anomalies), the score
+    PANDA (Reiss et al. 2021) uses after training with the same compactness loss; not Deep
+    SVDD's score. Training is the same; ``validation_data`` still picks the epoch by the
+    centre distance. The training features are kept (``train_features_``, N x p, saved by
+    :meth:`save`); ``offset_`` is then the (1 - nu) quantile of the training samples'
+    leave-one-out kNN scores, as for :class:`~svddlib.baselines.PretrainedKNN`. One-class
+    objective only. With pretrained BatchNorms use ``bn_stats='frozen'`` (below): updating
+    their statistics in training spoils the neighbourhoods (README, validation probe).
+    bn_stats ('efficientnet-lite0'): 'update' (None: default) or 'frozen', the BatchNorms stay
+    in eval mode while training (pretrained statistics kept, as PANDA trains).
     warm_start: a second ``fit`` continues from the fitted weights and centre (n_epochs more
     epochs, a fresh optimizer, no pretraining).
     random_state: int, numpy RandomState or None (a fresh seed per fit); the seed used is
@@ -204,6 +220,7 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
     (1 - nu) quantile of the training distances (here in eval mode).
 
     Fitted attributes: model_, center_, radius_, offset_, history_ (one dict per epoch),
+    train_features_ and nn_ (scoring='knn'),
     best_epoch_, n_epochs_, random_state_, ae_history_ (AE losses, pretrain only),
     n_features_in_ (images: the number of channels), result_ (the
     :class:`~svddlib.training.TrainResult`).
@@ -215,17 +232,17 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
 
     def __init__(self, net="lenet-mnist", rep_dim=None, bias=None, batchnorm=None,
                  activation=None, hidden_dims=None, weights=None, pooling=None,
-                 input_size=None, finetune=None,
+                 input_size=None, finetune=None, bn_stats=None,
                  objective="one-class", nu=0.1, eta=1.0, regularizer="none", k=50, alpha=0.9,
                  beta=0.5, weighting="adaptive", d0=0.1, r=3, lr=None, lr_head=1e-3,
                  n_epochs="auto", batch_size=50, weight_decay=5e-4, warm_up_n_epochs=10,
                  pretrain=False, ae_n_epochs=None, ae_lr=None, ae_weight_decay=None,
-                 ae_batch_size=None, warm_start=False, device="auto", random_state=None,
-                 verbose=False):
+                 ae_batch_size=None, scoring="center", n_neighbors=2, warm_start=False,
+                 device="auto", random_state=None, verbose=False):
         self.net, self.rep_dim, self.bias, self.batchnorm = net, rep_dim, bias, batchnorm
         self.activation, self.hidden_dims, self.weights, self.pooling = (activation, hidden_dims,
                                                                           weights, pooling)
-        self.input_size, self.finetune = input_size, finetune
+        self.input_size, self.finetune, self.bn_stats = input_size, finetune, bn_stats
         self.objective, self.nu, self.eta, self.regularizer, self.k = (objective, nu, eta,
                                                                         regularizer, k)
         self.alpha, self.beta, self.weighting, self.d0, self.r = alpha, beta, weighting, d0, r
@@ -233,6 +250,7 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
         self.weight_decay, self.warm_up_n_epochs = weight_decay, warm_up_n_epochs
         self.pretrain, self.ae_n_epochs, self.ae_lr = pretrain, ae_n_epochs, ae_lr
         self.ae_weight_decay, self.ae_batch_size = ae_weight_decay, ae_batch_size
+        self.scoring, self.n_neighbors = scoring, n_neighbors
         self.warm_start, self.device, self.random_state, self.verbose = (warm_start, device,
                                                                           random_state, verbose)
 
@@ -248,6 +266,15 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
                                  f"leave {name}=None")
         if self.finetune is not None and self.finetune not in FINETUNES:
             raise ValueError(f"finetune must be one of {FINETUNES}, got {self.finetune!r}")
+        if self.scoring not in SCORINGS:
+            raise ValueError(f"scoring must be one of {SCORINGS}, got {self.scoring!r}")
+        if isinstance(self.n_neighbors, bool) or not isinstance(self.n_neighbors,
+                                                                (int, np.integer)) \
+                or self.n_neighbors < 1:
+            raise ValueError(f"n_neighbors must be an integer >= 1, got {self.n_neighbors!r}")
+        if self.scoring == "knn" and self.objective == "soft-boundary":
+            raise ValueError("scoring='knn' takes objective='one-class' (the soft-boundary "
+                             "radius R has no meaning for neighbour distances)")
         if self.pretrain and self.net not in AUTOENCODERS:
             raise ValueError(f"pretrain=True needs an autoencoder, which exists for "
                              f"{sorted(AUTOENCODERS)}, not net={self.net!r}")
@@ -375,6 +402,8 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
         x = self._check_X(X, reset=not warm, min_samples=2)  # BatchNorm needs 2
         seed = _fresh_seed(self.random_state)
         cfg = self._train_config(len(x), seed)  # validates nu, k, lr, ... with clear errors
+        if self.scoring == "knn":
+            self._knn_reference(x, semi_labels)  # n_neighbors fits, before any training
         val = self._check_validation(validation_data, x)
         device = resolve_device(cfg.device)
         with _global_rng_preserved(device):
@@ -392,6 +421,11 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
         self.history_, self.best_epoch_ = result.history, result.best_epoch
         _warn_if_diverged(result, cfg.lr)
         trained = model[1] if self._fast_path() else self._scoring_model()
+        if self.scoring == "knn":
+            self._fit_knn(trained, inputs, semi_labels)
+            return self
+        self.__dict__.pop("train_features_", None)
+        self.__dict__.pop("nn_", None)
         if self.objective == "soft-boundary" and self.radius_ == 0.0:
             dist = compute_scores(trained, inputs, self.center_)
             self.radius_ = result.radius = radius_quantile(torch.as_tensor(dist), self.nu)
@@ -400,6 +434,31 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
             1.0 - self.nu))
         self.offset_ = -threshold
         return self
+
+    def _fit_knn(self, trained, inputs, semi_labels) -> None:
+        """scoring='knn': the reference features (every training sample but labelled
+        anomalies), their neighbour index, and ``offset_`` from leave-one-out training scores
+        (each sample's neighbours among the others), as :class:`~svddlib.baselines.PretrainedKNN`
+        sets it (its contamination = nu)."""
+        inputs = self._knn_reference(inputs, semi_labels)
+        self.train_features_ = compute_features(trained, inputs, device=self.center_.device).cpu()
+        self._index_features()
+        own = knn_scores(self.nn_.kneighbors()[0])
+        self.offset_ = -float(np.quantile(own, 1.0 - self.nu))
+
+    def _knn_reference(self, inputs, semi_labels):
+        """The training samples that are kNN references: all but labelled anomalies."""
+        if semi_labels is not None and len(np.asarray(semi_labels).ravel()) == len(inputs):
+            inputs = inputs[torch.as_tensor(np.asarray(semi_labels).ravel() != -1)]
+        if not self.n_neighbors < len(inputs):
+            raise ValueError(f"n_neighbors must be below the number of reference samples "
+                             f"({len(inputs)}), got {self.n_neighbors!r}")
+        return inputs
+
+    def _index_features(self) -> None:
+        from sklearn.neighbors import NearestNeighbors
+
+        self.nn_ = NearestNeighbors(n_neighbors=self.n_neighbors).fit(self.train_features_.numpy())
 
     def _train(self, model, x, cfg, semi_labels, val, center, device):
         """(:func:`~svddlib.training.train` on X, X), or for the fast path (training of the
@@ -432,12 +491,22 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
         return copy.deepcopy(self.model_).double()
 
     def _scores(self, x: torch.Tensor) -> np.ndarray:
+        if self.scoring == "knn":
+            return self.knn_scores_of(compute_features(self._scoring_model(), x,
+                                                       device=self.center_.device))
         return compute_scores(self._scoring_model(), x, self.center_, self.radius_,
                               self.objective)
 
+    def knn_scores_of(self, features: torch.Tensor) -> np.ndarray:
+        """scoring='knn': the mean distance of learned features phi(x) (N, p) to their
+        ``n_neighbors`` nearest training features (:func:`svddlib.baselines.knn.knn_scores`)."""
+        check_is_fitted(self, "nn_")
+        return knn_scores(self.nn_.kneighbors(features.detach().cpu().numpy())[0])
+
     def anomaly_score(self, X) -> np.ndarray:
-        """Deep SVDD score ||phi(x) - c||^2 (minus R^2 for soft-boundary); higher = more
-        anomalous."""
+        """Higher = more anomalous. scoring='center': the Deep SVDD score ||phi(x) - c||^2
+        (minus R^2 for soft-boundary); scoring='knn': the mean distance of phi(x) to its
+        ``n_neighbors`` nearest training features."""
         check_is_fitted(self, "model_")
         return self._scores(self._check_X(X, reset=False))
 
@@ -455,6 +524,8 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
                 "fitted": json.dumps(fitted), "input_shape": list(self._input_shape_()),
                 "state": {k: v.detach().cpu() for k, v in self.model_.state_dict().items()},
                 "center": self.center_.detach().cpu()}
+        if self.scoring == "knn":
+            blob["train_features"] = self.train_features_
         from .cache import atomic_torch_save
 
         atomic_torch_save(blob, path)
@@ -484,4 +555,7 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
         det.model_.load_state_dict(blob["state"])
         det.model_.to(device).eval()
         det.center_ = blob["center"].to(device)
+        if det.scoring == "knn":
+            det.train_features_ = blob["train_features"]
+            det._index_features()
         return det

@@ -39,7 +39,8 @@ from .train_inputs import (as_eval_set, as_input, check_model_input, check_semi_
                            device_batches, in_order, is_lazy, select)
 from .weighting import feature_grad_norms as _feature_grad_norms  # noqa: F401 (tests use it)
 
-__all__ = ["TrainConfig", "TrainResult", "train", "compute_scores", "resolve_device",
+__all__ = ["TrainConfig", "TrainResult", "train", "compute_scores", "compute_features",
+           "resolve_device",
            "pretrain_autoencoder", "CHECKPOINT_NAME"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -92,22 +93,35 @@ class TrainResult:
 
 
 # ----------------------------------------------------------------------------- evaluation
-@torch.no_grad()
-def compute_scores(model: nn.Module, x, center: Tensor, radius: float = 0.0,
-                   objective: str = "one-class", batch_size: int = 1024) -> np.ndarray:
-    """Anomaly scores (dist, or dist - R^2 for soft-boundary) in eval mode, as a float64 array.
-
-    ``x`` is cast to the dtype of the model's parameters (float32, or float64 for a
-    ``model.double()`` copy, whose scores do not depend on the batch composition)."""
-    device = center.device
+def _feature_batches(model: nn.Module, x, batch_size: int, device):
+    """phi(x) batch by batch in eval mode (no gradients; the model's mode restored after), on
+    ``device`` (None: the model's). ``x`` is cast to the dtype of the model's parameters
+    (float32, or float64 for a ``model.double()`` copy, whose outputs then do not depend on
+    the batch composition)."""
+    param = next(model.parameters())
+    device = param.device if device is None else device
     was_training = model.training
     model.eval()
     try:
-        dtype = next(model.parameters()).dtype
-        dists = [squared_distances(model(b.to(dtype)), center).double().cpu()
-                 for b in in_order(x, batch_size, device)]
+        for b in in_order(x, batch_size, device):
+            with torch.no_grad():  # not across the yield: the caller keeps its grad mode
+                out = model(b.to(param.dtype))
+            yield out
     finally:
         model.train(was_training)
+
+
+def compute_features(model: nn.Module, x, batch_size: int = 1024, device=None) -> Tensor:
+    """Features phi(x) (N, p) in eval mode (:func:`_feature_batches`)."""
+    return torch.cat(list(_feature_batches(model, x, batch_size, device)))
+
+
+def compute_scores(model: nn.Module, x, center: Tensor, radius: float = 0.0,
+                   objective: str = "one-class", batch_size: int = 1024) -> np.ndarray:
+    """Anomaly scores (dist, or dist - R^2 for soft-boundary) in eval mode, as a float64 array
+    (features batch by batch: :func:`_feature_batches`)."""
+    dists = [squared_distances(f, center).double().cpu()
+             for f in _feature_batches(model, x, batch_size, center.device)]
     return anomaly_scores(torch.cat(dists), radius, objective).numpy()
 
 

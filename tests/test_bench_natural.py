@@ -55,3 +55,21 @@ def test_frozen_outputs_memo_patches_what_the_detector_calls(monkeypatch):
     assert len(calls) == 1  # equal inputs: computed once
     from svddlib.detector import as_image_tensor, frozen_outputs  # what _compute imports
     assert callable(as_image_tensor) and callable(frozen_outputs)
+
+
+def test_fast_knn_scores_from_cached_front_outputs_equal_the_detectors(monkeypatch):
+    """The kNN-score row scores the test set from the cached front outputs; they equal the
+    detector's own anomaly_score (the row's 20-image self-check passes, and on all images)."""
+    import torch
+
+    from svddlib.detector import DeepSVDD, as_image_tensor, frozen_outputs
+
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    train, test = (rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for n in (12, 25))
+    det = DeepSVDD(net="efficientnet-lite0", input_size=32, n_epochs=1, batch_size=8,
+                   random_state=0, scoring="knn", bn_stats="frozen").fit(train)
+    cached = {"front": frozen_outputs(det.model_[0], as_image_tensor(test), 8, "cpu")}
+    monkeypatch.setattr(bench_detectors.TEST_FEATURES, "feats", cached)
+    scores = bench_detectors._fast_knn_scores(det, {"test": test})
+    assert np.allclose(scores, det.anomaly_score(test), rtol=1e-4, atol=1e-5)

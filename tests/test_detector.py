@@ -238,3 +238,43 @@ def test_a_last_minibatch_of_one_sample_joins_the_one_before():
     assert [len(b) for b in _minibatches(torch.arange(1), 32)] == [1]
     x = np.random.default_rng(0).normal(size=(33, 4))  # BatchNorm1d fails on a batch of one
     assert len(DeepSVDD(**{**FAST, "n_epochs": 1}).fit(x).history_) == 1
+
+
+def test_knn_scoring_equals_a_hand_computation():
+    """scoring='knn': mean distance of phi(x) to the 2 nearest training features phi(x_i)
+    (numpy on the model's own features), offset_ from leave-one-out training scores."""
+    x, x_out = _data()
+    det = DeepSVDD(**FAST, scoring="knn").fit(x)
+    model = det.model_.double().eval()
+    with torch.no_grad():
+        f_train = model(torch.tensor(x, dtype=torch.float64)).numpy()
+        f_query = model(torch.tensor(x_out, dtype=torch.float64)).numpy()
+    dist = np.linalg.norm(f_query[:, None] - f_train[None], axis=2)
+    assert np.allclose(det.anomaly_score(x_out), np.sort(dist, axis=1)[:, :2].mean(axis=1))
+    own = np.linalg.norm(f_train[:, None] - f_train[None], axis=2)
+    np.fill_diagonal(own, np.inf)  # leave-one-out: a sample is not its own neighbour
+    loo = np.sort(own, axis=1)[:, :2].mean(axis=1)
+    assert det.offset_ == pytest.approx(-np.quantile(loo, 1 - det.nu))
+    assert np.array_equal(det.predict(x_out), np.where(det.decision_function(x_out) < 0, -1, 1))
+    assert det.train_features_.shape == (100, 4)
+    centre = DeepSVDD(**FAST).fit(x)  # same training: only the score differs
+    assert torch.equal(centre.center_, det.center_) and not hasattr(centre, "train_features_")
+
+
+def test_knn_reference_leaves_out_labelled_anomalies():
+    x, x_out = _data()
+    labels = np.r_[np.zeros(100, int), -np.ones(20, int)]
+    det = DeepSVDD(**FAST, scoring="knn").fit(np.r_[x, x_out], semi_labels=labels)
+    assert det.train_features_.shape == (100, 4)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"scoring": "kNN"}, "scoring must be one of"), ({"n_neighbors": 0}, "n_neighbors"),
+    ({"n_neighbors": 2.5}, "n_neighbors"), ({"n_neighbors": True}, "n_neighbors"),
+    ({"scoring": "knn", "n_neighbors": 100}, "below the number of reference samples"),
+    ({"scoring": "knn", "objective": "soft-boundary"}, "scoring='knn' takes objective")])
+def test_bad_scoring_parameters_are_one_line_errors(kw, match):
+    x, _ = _data()
+    with pytest.raises(ValueError, match=match) as err:
+        DeepSVDD(**{**FAST, **kw}).fit(x)
+    assert "\n" not in str(err.value)

@@ -30,6 +30,10 @@ def _tabular(n=40, seed=0):
      lambda: np.random.default_rng(0).integers(0, 256, (20, 28, 28), dtype=np.uint8)),
     (dict(net="efficientnet-lite0", input_size=32, rep_dim=4, n_epochs=1, batch_size=8,
           random_state=0, bias=True),
+     lambda: np.random.default_rng(0).integers(0, 256, (12, 24, 24, 3), dtype=np.uint8)),
+    ({**MLP, "scoring": "knn", "n_neighbors": 3}, lambda: _tabular()),
+    (dict(net="efficientnet-lite0", input_size=32, n_epochs=1, batch_size=8, random_state=0,
+          scoring="knn", bn_stats="frozen"),
      lambda: np.random.default_rng(0).integers(0, 256, (12, 24, 24, 3), dtype=np.uint8))])
 def test_save_load_round_trip_gives_identical_scores(tmp_path, kw, data):
     x = data()
@@ -41,7 +45,10 @@ def test_save_load_round_trip_gives_identical_scores(tmp_path, kw, data):
     assert back.get_params() == {**det.get_params(), "hidden_dims": back.hidden_dims}
     assert back.offset_ == det.offset_ and back.radius_ == det.radius_
     assert back.history_[-1]["l_svdd"] == pytest.approx(det.history_[-1]["l_svdd"])
-    torch.load(tmp_path / "det.pt", weights_only=True)  # tensors and text only
+    blob = torch.load(tmp_path / "det.pt", weights_only=True)  # tensors and text only
+    if det.scoring == "knn":  # the training features travel as a tensor
+        assert torch.equal(blob["train_features"], det.train_features_)
+        assert np.array_equal(back.anomaly_score(x[:3] + 1), det.anomaly_score(x[:3] + 1))
 
 
 def test_tampered_file_is_refused_and_runs_nothing(tmp_path):

@@ -91,3 +91,25 @@ def test_pretrained_defaults_and_options():
         DeepSVDD(**PRETRAINED, finetune="some").fit(_images(4))
     with pytest.raises(ValueError, match="input_size=32 does not apply to net='lenet-mnist'"):
         DeepSVDD(net="lenet-mnist", input_size=32).fit(_images(4, channels=0))
+
+
+def test_frozen_bn_stats_keep_the_pretrained_statistics_and_knn_pickles():
+    """bn_stats='frozen': training leaves the BatchNorm running statistics as they were
+    (they move with 'update'); a kNN-scoring detector pickles with identical scores."""
+    def stats(det):
+        return [b.clone() for n, b in det.model_[1].named_buffers() if "running_mean" in n]
+
+    kw = {**PRETRAINED, "rep_dim": None}
+    untrained = DeepSVDD(**kw)._new_model((3, 20, 20))
+    before = [b for n, b in untrained[1].named_buffers() if "running_mean" in n]
+    frozen = DeepSVDD(**kw, bn_stats="frozen", scoring="knn").fit(_images(16))
+    moved = DeepSVDD(**kw).fit(_images(16))
+    assert all(torch.equal(a, b) for a, b in zip(before, stats(frozen)))
+    assert not all(torch.equal(a, b) for a, b in zip(before, stats(moved)))
+    back = pickle.loads(pickle.dumps(frozen))
+    x = _images(6, seed=3)
+    assert np.array_equal(back.anomaly_score(x), frozen.anomaly_score(x))
+    with pytest.raises(ValueError, match="bn_stats must be one of"):
+        DeepSVDD(**kw, bn_stats="fixed").fit(_images(4))
+    with pytest.raises(ValueError, match="bn_stats='frozen' does not apply to net='mlp'"):
+        DeepSVDD(net="mlp", bn_stats="frozen").fit(np.zeros((4, 3), np.float32))

@@ -8,8 +8,9 @@ from svddlib.detector import DeepSVDD
 torch.set_num_threads(1)
 
 
-def test_check_estimator_passes_every_check():
-    results = check_estimator(DeepSVDD(net="mlp", n_epochs=2), on_fail=None)
+@pytest.mark.parametrize("scoring", ["center", "knn"])
+def test_check_estimator_passes_every_check(scoring):
+    results = check_estimator(DeepSVDD(net="mlp", n_epochs=2, scoring=scoring), on_fail=None)
     failed = {r["check_name"]: repr(r["exception"])[:300] for r in results
               if r["status"] == "failed"}
     assert len(results) >= 40 and not failed, failed

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-__all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "make_norm", "check_input_shape",
-           "drop_batchnorm_affine"]
+__all__ = ["ACTIVATIONS", "BOUNDED_ACTIVATIONS", "make_activation", "make_norm",
+           "check_input_shape", "drop_batchnorm_affine", "BN_STATS", "BatchNormStatsSwitch",
+           "check_bn_stats"]
 
 ACTIVATIONS = {
     "leaky_relu": lambda: nn.LeakyReLU(0.01),
@@ -55,3 +56,31 @@ def drop_batchnorm_affine(module: nn.Module) -> None:
             setattr(module, name, bn)
         else:
             drop_batchnorm_affine(child)
+
+
+#: ``bn_stats``: 'update' (torch's default: training updates the BatchNorm running statistics
+#: and normalises by batch statistics) or 'frozen' (BatchNorm stays in eval mode during
+#: training: the pretrained running statistics are kept and used, as PANDA trains).
+BN_STATS = ("update", "frozen")
+
+
+class BatchNormStatsSwitch(nn.Module):
+    """Mixin: with ``self.bn_stats == 'frozen'``, ``train()`` leaves every BatchNorm in eval
+    mode (its affine parameters still learn; its running statistics stay as they are)."""
+
+    bn_stats = "update"
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.bn_stats == "frozen":
+            for m in self.modules():
+                if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                    m.eval()
+        return self
+
+
+def check_bn_stats(bn_stats) -> str:
+    """``bn_stats`` itself if it is one of :data:`BN_STATS`, else a one-line ValueError."""
+    if bn_stats not in BN_STATS:
+        raise ValueError(f"bn_stats must be one of {BN_STATS}, got {bn_stats!r}")
+    return bn_stats

@@ -22,6 +22,9 @@ Switches, as for :class:`~svddlib.models.resnet.ResNet18Backbone`:
 * ``rep_dim``: None uses those features (p = 1280 with pooling); an integer adds a linear
   projection to p = rep_dim, the "head": :meth:`EfficientNetLite0Backbone.param_groups` gives
   it a learning rate :data:`HEAD_LR_FACTOR` (10) times the body's, as the paper does.
+* ``bn_stats``: 'update' (default) lets training update the BatchNorm running statistics;
+  'frozen' keeps the BatchNorms in eval mode while training (the ImageNet statistics stay and
+  normalise every batch; PANDA, Reiss et al. 2021, trains this way).
 
 Its activations are ReLU6, which is bounded above (Ruff et al. 2018 exclude bounded
 activations for Deep SVDD from scratch, because they can saturate to a constant; with
@@ -41,7 +44,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .common import check_input_shape, drop_batchnorm_affine
+from .common import BatchNormStatsSwitch, check_bn_stats, check_input_shape, drop_batchnorm_affine
 from .resnet import POOLINGS
 
 __all__ = ["EfficientNetLite0Backbone", "efficientnet_lite0_features", "weights_path",
@@ -127,7 +130,7 @@ def _check_rep_dim(rep_dim) -> None:
                          f"got {rep_dim!r}")
 
 
-class EfficientNetLite0Backbone(nn.Module):
+class EfficientNetLite0Backbone(BatchNormStatsSwitch):
     """EfficientNet-Lite0 feature extractor phi for Deep SVDD (options: module docstring).
 
     ``self.layers`` runs input preparation, stem, the 16 blocks, the 1x1 head convolution,
@@ -136,8 +139,10 @@ class EfficientNetLite0Backbone(nn.Module):
     """
 
     def __init__(self, weights="imagenet", bias: bool = False, pooling=True,
-                 rep_dim: int | None = None, input_size: int = DEFAULT_INPUT_SIZE):
+                 rep_dim: int | None = None, input_size: int = DEFAULT_INPUT_SIZE,
+                 bn_stats: str = "update"):
         super().__init__()
+        self.bn_stats = check_bn_stats(bn_stats)
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be True/'max', 'avg' or False, got {pooling!r}")
         _check_rep_dim(rep_dim)
@@ -174,7 +179,9 @@ class EfficientNetLite0Backbone(nn.Module):
             raise ValueError(f"n_trainable_blocks must be an integer in [0, {N_BLOCKS}], "
                              f"got {n_trainable_blocks!r}")
         cut = 2 + N_BLOCKS - n_trainable_blocks  # input preparation + stem come first
-        return self.layers[:cut], Tail(*self.layers[cut:])
+        tail = Tail(*self.layers[cut:])
+        tail.bn_stats = self.bn_stats
+        return self.layers[:cut], tail
 
     def param_groups(self, lr: float) -> list[dict]:
         """Adam groups with the paper's split learning rate (:func:`split_lr_groups`)."""
@@ -193,8 +200,9 @@ def split_lr_groups(layers: nn.Sequential, lr: float, head_factor: float = HEAD_
     return groups
 
 
-class Tail(nn.Sequential):
-    """The trainable end of a split network (:meth:`EfficientNetLite0Backbone.split`)."""
+class Tail(BatchNormStatsSwitch, nn.Sequential):
+    """The trainable end of a split network (:meth:`EfficientNetLite0Backbone.split`); it
+    keeps the network's ``bn_stats``."""
 
     def param_groups(self, lr: float) -> list[dict]:
         return split_lr_groups(self, lr)
@@ -215,14 +223,15 @@ class FastPath(nn.Sequential):
 
 def fast_path_model(n_trainable_blocks: int, weights="imagenet", bias: bool = False,
                     pooling=True, rep_dim: int | None = None,
-                    input_size: int = DEFAULT_INPUT_SIZE) -> FastPath:
+                    input_size: int = DEFAULT_INPUT_SIZE, bn_stats: str = "update") -> FastPath:
     """A frozen front of the exact ImageNet network (bias=True, no gradients; a fixed input
     transform, so it has no learnable constant) and a trainable tail of the last
     ``n_trainable_blocks`` blocks, head convolution, pooling and projection with the ``bias``
-    switch. Train the tail on the front's (cacheable) outputs (:func:`frozen_outputs`)."""
+    and ``bn_stats`` switches. Train the tail on the front's (cacheable) outputs
+    (:func:`frozen_outputs`)."""
     front = EfficientNetLite0Backbone(weights, True, pooling, None, input_size).split(
         n_trainable_blocks)[0].requires_grad_(False).eval()
-    tail = EfficientNetLite0Backbone(weights, bias, pooling, rep_dim, input_size).split(
+    tail = EfficientNetLite0Backbone(weights, bias, pooling, rep_dim, input_size, bn_stats).split(
         n_trainable_blocks)[1]
     return FastPath(front, tail)
 
