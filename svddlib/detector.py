@@ -25,9 +25,8 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from .models import AUTOENCODERS, NETS, build_autoencoder, build_model
 from .models.efficientnet import fast_path_model, frozen_outputs
-from .objectives import radius_quantile
+from .objectives import knn_scores, radius_quantile
 from .outlier_api import AnomalyScoreOutlierMixin
-from .baselines.knn import knn_scores
 from .training import (TrainConfig, compute_features, compute_scores, pretrain_autoencoder,
                        resolve_device, train)
 

@@ -7,6 +7,7 @@ trainer applies it through the optimizer's ``weight_decay``.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -21,6 +22,7 @@ __all__ = [
     "init_center",
     "radius_quantile",
     "anomaly_scores",
+    "knn_scores",
     "check_nu",
 ]
 
@@ -171,3 +173,9 @@ def anomaly_scores(distances: Tensor, radius=None, objective: str = "one-class")
             raise ValueError("objective='soft-boundary' needs the radius R for the score")
         return distances - float(radius) ** 2
     return distances
+
+
+def knn_scores(distances) -> np.ndarray:
+    """Anomaly score from the (N, k) distances to the k nearest neighbours: their mean (Bergman
+    et al. 2020, DN2; PANDA, Reiss et al. 2021, in the adapted feature space)."""
+    return np.asarray(distances, dtype=np.float64).mean(axis=1)

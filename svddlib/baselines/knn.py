@@ -14,14 +14,10 @@ from sklearn.base import BaseEstimator
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
+from ..objectives import knn_scores
 from ..outlier_api import AnomalyScoreOutlierMixin
 
 __all__ = ["PretrainedKNN", "knn_scores"]
-
-
-def knn_scores(distances: np.ndarray) -> np.ndarray:
-    """Anomaly score from the (N, k) distances to the k nearest neighbours: their mean."""
-    return np.asarray(distances, dtype=np.float64).mean(axis=1)
 
 
 class PretrainedKNN(AnomalyScoreOutlierMixin, BaseEstimator):
