@@ -87,7 +87,9 @@ def test_cnn_feature_baselines_use_the_pretrained_network_outside_paper_mode():
     data = experiments.build_data(**DATA)
     result = run_baseline("if_cnn_nopool", data, {**default_config("if_cnn_nopool", "smoke"),
                                                    "seed": 0})
-    assert result["feature_dim"] == 1280 * 2 * 2 and result["weights_used"] == "imagenet"
+    side = -(-default_config("if_cnn_nopool", "smoke")["input_size"] // 32)  # last map: ceil(/32)
+    assert side == 3  # TEACH_INPUT_SIZE 80: a 3 x 3 map, whose middle cells straddle the seams
+    assert result["feature_dim"] == 1280 * side * side and result["weights_used"] == "imagenet"
 
 
 def test_geo_resizes_its_inputs_outside_paper_mode():
