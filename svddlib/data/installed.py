@@ -132,8 +132,7 @@ def data_provenance(info: dict) -> dict:
 
 def missing_package(dataset: str, root=None) -> str | None:
     """None when the package behind ``'paintings'``, ``'photographs'`` or ``'landscapes'`` is
-    installed, else
-    the one-line message naming the package and the apt command."""
+    installed, else the one-line message naming the package and the apt command."""
     source = {"paintings": PORTRAITS, "photographs": WALLPAPERS,
               "landscapes": LANDSCAPES}[dataset]
     try:
@@ -320,6 +319,19 @@ def load_landscapes(root=None, short_side: int = 512, max_images: int | None = N
 
 
 # ------------------------------------------------------------------------------ patches
+def _cell_patch_set(name: str, images: dict, size: int, counts: dict, seed: int, fractions,
+                    min_contrast: float, info: dict) -> RawData:
+    """RawData of ``counts`` patches of ``images`` ({name: uint8 (H, W, 3)}) in three
+    pixel-disjoint pools cut by the cell scheme of :func:`photo_patches`; ``classes`` is the
+    image's index in ``class_names``. ``info`` is completed with the cutting options."""
+    pools = cell_patch_pools(images, size, counts, seed, fractions, min_contrast)
+    return RawData(
+        f"{name}{size}", *pools["train"][:2], *pools["test"][:2],
+        class_names=tuple(images), val_images=pools["val"][0], val_classes=pools["val"][1],
+        info={**info, "size": size, "cell": 2 * size, "fractions": tuple(fractions),
+              "seed": int(seed), "min_contrast": min_contrast})
+
+
 def photograph_patches(size: int = STANDIN_SIDE, n_train: int = 4000, n_val: int = 1000,
                        n_test: int = 1000, seed: int = 0, fractions=(0.6, 0.2, 0.2),
                        min_contrast: float = 0.02, short_side: int = 512,
@@ -330,17 +342,12 @@ def photograph_patches(size: int = STANDIN_SIDE, n_train: int = 4000, n_val: int
     the index of the photograph in ``class_names``; ``info`` records the sources."""
     counts = check_patch_options(size, fractions, n_train=n_train, n_val=n_val, n_test=n_test)
     wallpapers, provenance = load_wallpaper_photos(root, short_side, max_images)
-    photos = {**load_photos(), **wallpapers}
-    pools = cell_patch_pools(photos, size, counts, seed, fractions, min_contrast)
-    return RawData(
-        f"photographs{size}", *pools["train"][:2], *pools["test"][:2],
-        class_names=tuple(photos), val_images=pools["val"][0], val_classes=pools["val"][1],
-        info={"source": f"{len(PHOTOS)} photographs of skimage.data + sklearn.datasets."
-                        f"load_sample_images and {len(wallpapers)} of the Debian package "
-                        f"{provenance['package']} {provenance['package_version']}",
-              "stands_in_for": "voc2012", "wallpapers": provenance, "size": size,
-              "cell": 2 * size, "fractions": tuple(fractions), "seed": int(seed),
-              "min_contrast": min_contrast})
+    info = {"source": f"{len(PHOTOS)} photographs of skimage.data + sklearn.datasets."
+                      f"load_sample_images and {len(wallpapers)} of the Debian package "
+                      f"{provenance['package']} {provenance['package_version']}",
+            "stands_in_for": "voc2012", "wallpapers": provenance}
+    return _cell_patch_set("photographs", {**load_photos(), **wallpapers}, size, counts, seed,
+                           fractions, min_contrast, info)
 
 
 def landscape_patches(size: int = STANDIN_SIDE, n_train: int = 4000, n_val: int = 1000,
@@ -352,15 +359,11 @@ def landscape_patches(size: int = STANDIN_SIDE, n_train: int = 4000, n_val: int 
     :func:`photograph_patches`). ``classes`` is the painting's index in ``class_names``."""
     counts = check_patch_options(size, fractions, n_train=n_train, n_val=n_val, n_test=n_test)
     paintings, provenance = load_landscapes(root, short_side, max_images)
-    pools = cell_patch_pools(paintings, size, counts, seed, fractions, min_contrast)
-    return RawData(
-        f"landscapes{size}", *pools["train"][:2], *pools["test"][:2],
-        class_names=tuple(paintings), val_images=pools["val"][0], val_classes=pools["val"][1],
-        info={"source": f"{len(paintings)} landscape paintings of the Debian package "
-                        f"{provenance['package']} {provenance['package_version']}",
-              "stands_in_for": "wikiart", "landscapes_package": provenance, "size": size,
-              "cell": 2 * size, "fractions": tuple(fractions), "seed": int(seed),
-              "min_contrast": min_contrast})
+    info = {"source": f"{len(paintings)} landscape paintings of the Debian package "
+                      f"{provenance['package']} {provenance['package_version']}",
+            "stands_in_for": "wikiart", "landscapes_package": provenance}
+    return _cell_patch_set("landscapes", paintings, size, counts, seed, fractions,
+                           min_contrast, info)
 
 
 def painting_patches(size: int = STANDIN_SIDE, n_train: int = 4000, n_val: int = 1000,
