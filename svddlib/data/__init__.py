@@ -55,6 +55,7 @@ __all__ = [
     "PREPROCESSINGS", "PreprocessingStats", "global_contrast_normalization",
     "fit_preprocessing", "to_tensor", "to_tensors",
     "anomaly_gallery", "standin_gallery",
-    "painting_patches", "photograph_patches", "landscape_patches", "MissingPackageError", "STAND_INS",
+    "painting_patches", "photograph_patches", "landscape_patches", "MissingPackageError",
+    "STAND_INS",
     "STANDIN_SIDE", "min_side_for_strokes", "standin_side",
 ]

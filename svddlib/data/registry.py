@@ -1,7 +1,7 @@
 """Dataset names -> loaders, in one place below the split builders.
 
-:func:`load_raw` turns a name ('mnist5k', 'photo_patches', 'paintings', 'photographs', 'landscapes',
-'cifar10', 'voc2012', 'wikiart') into a :class:`~svddlib.data.types.RawData`.
+:func:`load_raw` turns a name ('mnist5k', 'photo_patches', 'paintings', 'photographs',
+'landscapes', 'cifar10', 'voc2012', 'wikiart') into a :class:`~svddlib.data.types.RawData`.
 :func:`missing_dataset` checks, without decoding any image, whether a downloaded dataset (or
 the Debian package of an installed stand-in) is where its loader looks (the experiment runner calls
 it up front in paper mode). Loaders are imported on first use.

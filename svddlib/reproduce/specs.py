@@ -16,8 +16,8 @@ Modes
            beta 0.5, c0 0, r 3, d0 0.1, k chosen on validation from :data:`PAPER_K_GRID`,
            5 seeds, test AUC at the best validation epoch.
 ``teach``  a 2-core CPU: Fashion-MNIST for CIFAR-10, photographs for VOC2012 and painted
-           landscapes for WikiArt (installed offline), ImageNet EfficientNet-Lite0 with its last layer
-           fine-tuned, few epochs, capped sizes (see ``trims``).
+           landscapes for WikiArt (installed offline), ImageNet EfficientNet-Lite0 with its
+           last layer fine-tuned, few epochs, capped sizes (see ``trims``).
 ``smoke``  the same as teach, tiny (each run well under two seconds).
 
 Seeds: the paper's OC-SVM rows have a standard deviation of exactly 0.0 over its five runs,
@@ -57,10 +57,11 @@ _TRIMS_TEACH = (
     "CIFAR-10 one-vs-all and CIFAR-10 strokes; 64-px photograph patches (svddlib.data "
     "'photographs': the six bundled photographs and the Plasma wallpaper photographs) stand in "
     "for VOC2012, 64-px patches of painted landscapes ('landscapes': Wesnoth story art) for "
-    "WikiArt, {n_train} train / {n_val} val / {n_test} test patches; stroke thickness M is scaled to the "
-    "image side (M x 64/224 on patches, M x 28/32 on Fashion-MNIST; run['notes'] has the "
-    "mapping), block permutation N x N is kept; network: ImageNet EfficientNet-Lite0 "
-    "(ReLU6, p = 1280, inputs resized to {input_size} px, Fashion-MNIST to {fmnist_size} px) instead of ImageNet ResNet-18, with only its "
+    "WikiArt, {n_train} train / {n_val} val / {n_test} test patches; stroke thickness M is "
+    "scaled to the image side (M x 64/224 on patches, M x 28/32 on Fashion-MNIST; run['notes'] "
+    "has the mapping), block permutation N x N is kept; network: ImageNet EfficientNet-Lite0 "
+    "(ReLU6, p = 1280, inputs resized to {input_size} px, Fashion-MNIST to {fmnist_size} px) "
+    "instead of ImageNet ResNet-18, with only its "
     "last layer (1x1 head convolution and its BatchNorm) fine-tuned on the cached outputs of "
     "the frozen rest, {n_epochs} epochs (soft-boundary warm-up {warm_up_n_epochs}); the "
     "CNN-feature baselines use the same frozen network; train capped at {max_train}, val/test "
