@@ -397,23 +397,16 @@ TEST_FEATURES = TestFeatures()
 
 
 def _fast_scores(det, s) -> np.ndarray:
-    """Fast-path scores of the test set from the cached front outputs (checked against the
-    detector's own anomaly_score on 20 test images)."""
-    from svddlib.training import compute_scores
+    """Fast-path scores of the test set from the cached front outputs, by the detector's own
+    rule (centre distance, or kNN for scoring='knn'), checked against its anomaly_score on 20
+    test images."""
+    from svddlib.training import compute_features, compute_scores
 
     front = TEST_FEATURES.get()["front"]
-    scores = compute_scores(det.model_[1], front, det.center_, det.radius_, det.objective)
-    own = det.anomaly_score(s["test"][:20])
-    assert np.allclose(own, scores[:20], rtol=1e-4, atol=1e-5), (own, scores[:20])
-    return scores
-
-
-def _fast_knn_scores(det, s) -> np.ndarray:
-    """scoring='knn' fast-path scores of the test set from the cached front outputs (checked
-    against the detector's own anomaly_score on 20 test images)."""
-    from svddlib.training import compute_features
-
-    scores = det.knn_scores_of(compute_features(det.model_[1], TEST_FEATURES.get()["front"]))
+    if det.scoring == "knn":
+        scores = det.knn_scores_of(compute_features(det.model_[1], front))
+    else:
+        scores = compute_scores(det.model_[1], front, det.center_, det.radius_, det.objective)
     own = det.anomaly_score(s["test"][:20])
     assert np.allclose(own, scores[:20], rtol=1e-4, atol=1e-5), (own, scores[:20])
     return scores
@@ -424,8 +417,8 @@ def _pretrained(**kw):
         from svddlib.detector import DeepSVDD
 
         det = DeepSVDD(net="efficientnet-lite0", random_state=seed, **kw).fit(s["train"])
-        fast = _fast_knn_scores if det.scoring == "knn" else _fast_scores
-        return det, (lambda: fast(det, s) if det._fast_path() else det.anomaly_score(s["test"]))
+        return det, (lambda: _fast_scores(det, s) if det._fast_path()
+                     else det.anomaly_score(s["test"]))
     return method
 
 

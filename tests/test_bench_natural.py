@@ -71,5 +71,5 @@ def test_fast_knn_scores_from_cached_front_outputs_equal_the_detectors(monkeypat
                    random_state=0, scoring="knn", bn_stats="frozen").fit(train)
     cached = {"front": frozen_outputs(det.model_[0], as_image_tensor(test), 8, "cpu")}
     monkeypatch.setattr(bench_detectors.TEST_FEATURES, "feats", cached)
-    scores = bench_detectors._fast_knn_scores(det, {"test": test})
+    scores = bench_detectors._fast_scores(det, {"test": test})
     assert np.allclose(scores, det.anomaly_score(test), rtol=1e-4, atol=1e-5)
