@@ -61,7 +61,7 @@ class DataPart:
 @dataclass(frozen=True)
 class NetPart:
     """The network of a run (:func:`svddlib.experiments.build_network`): its registry name and
-    its ``options`` (``bias``, ``pooling``, ``weights``, ``rep_dim``, ``trainable_blocks``...)."""
+    its ``options`` (``bias``, ``pooling``, ``weights``, ``rep_dim``, ``trainable_blocks``, ``bn_stats``...)."""
 
     network: str = "lenet-mnist"
     options: dict = field(default_factory=dict)
@@ -156,7 +156,7 @@ class RunSpec:
 _PARTS = {"data": DataPart, "net": NetPart, "train": TrainConfig}
 #: Network options (``NetPart.options``) that ``--set net.<option>=VALUE`` may change, typed.
 NET_OPTIONS = {"bias": bool, "rep_dim": int | None, "input_size": int,
-               "trainable_blocks": int | None}
+               "trainable_blocks": int | None, "bn_stats": str}
 
 
 def _field_type(part: str, name: str):

@@ -12,7 +12,7 @@ from svddlib.models.efficientnet import efficientnet_lite0_features, frozen_outp
 DATA = {"setup": "image_alteration", "dataset": "photo_patches", "seed": 0, "size": 64,
         "n_train": 30, "n_val": 20, "n_test": 20, "anomaly": "blocks", "strength": 2}
 NET = {"network": "efficientnet-lite0", "weights": "imagenet", "bias": True, "pooling": "max",
-       "rep_dim": None, "input_size": 64, "trainable_blocks": 0}
+       "rep_dim": None, "input_size": 64, "trainable_blocks": 1, "bn_stats": "frozen"}
 TRAIN = {"n_epochs": 2, "batch_size": 10, "lr": 1e-4, "lr_head": 1e-3, "seed": 0,
          "progress": False}
 

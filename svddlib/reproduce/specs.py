@@ -17,7 +17,7 @@ Modes
            5 seeds, test AUC at the best validation epoch.
 ``teach``  a 2-core CPU: Fashion-MNIST for CIFAR-10, photographs for VOC2012 and painted
            landscapes for WikiArt (installed offline), ImageNet EfficientNet-Lite0 with its
-           last layer fine-tuned, few epochs, capped sizes (see ``trims``).
+           last block and head fine-tuned, few epochs, capped sizes (see ``trims``).
 ``smoke``  the same as teach, tiny (each run well under two seconds).
 
 Seeds: the paper's OC-SVM rows have a standard deviation of exactly 0.0 over its five runs,
@@ -62,8 +62,8 @@ _TRIMS_TEACH = (
     "has the mapping), block permutation N x N is kept; network: ImageNet EfficientNet-Lite0 "
     "(ReLU6, p = 1280, inputs resized to {input_size} px, Fashion-MNIST to {fmnist_size} px) "
     "instead of ImageNet ResNet-18, with only its "
-    "last layer (1x1 head convolution and its BatchNorm) fine-tuned on the cached outputs of "
-    "the frozen rest, {n_epochs} epochs (soft-boundary warm-up {warm_up_n_epochs}); the "
+    "last MBConv block and 1x1 head convolution fine-tuned (BatchNorm statistics frozen at "
+    "ImageNet's) on the cached outputs of the frozen rest, {n_epochs} epochs (soft-boundary warm-up {warm_up_n_epochs}); the "
     "CNN-feature baselines use the same frozen network; train capped at {max_train}, val/test "
     "at {max_eval}; seeds {seeds}; one-vs-all normal classes {classes}; k fixed at {k} instead "
     "of chosen on validation from {{5, ..., 200}}; baselines with smaller grids "
