@@ -62,7 +62,9 @@ TEACH_INPUT_SIZE = 80
 #: statistics updated every run collapses at lr 1e-1 but at lr 1e-3 most cells fall to 44-53,
 #: because batches of 50 from 300 patches overwrite the ImageNet statistics; with them frozen
 #: every variant collapses at lr 1e-1 within 3-7 epochs (the paper's regime) and lr 1e-3 gives
-#: 52-82 (head only: 51-90).
+#: 52-82 (head only: 51-90). With the statistics frozen, the bias-free variant's BatchNorms
+#: (no affine) subtract fixed ImageNet means in training too, as every BatchNorm does in eval
+#: mode: no learnable constant, but not the batch-centred map of Ruff et al.'s LeNet either.
 TEACH_NET = {"network": "efficientnet-lite0", "weights": "imagenet", "rep_dim": None,
              "input_size": TEACH_INPUT_SIZE, "trainable_blocks": 1, "bn_stats": "frozen"}
 #: Stand-in of each of the paper's datasets outside paper mode (svddlib.data registry names):
