@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from .models import AUTOENCODERS, NETS, build_autoencoder, build_model
 from .models.efficientnet import fast_path_model, frozen_outputs
-from .objectives import knn_scores, radius_quantile
+from .objectives import knn_offset, knn_scores, radius_quantile
 from .outlier_api import AnomalyScoreOutlierMixin
 from .training import (TrainConfig, compute_features, compute_scores, pretrain_autoencoder,
                        resolve_device, train)
@@ -442,8 +442,7 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
         inputs = self._knn_reference(inputs, semi_labels)
         self.train_features_ = compute_features(trained, inputs, device=self.center_.device).cpu()
         self._index_features()
-        own = knn_scores(self.nn_.kneighbors()[0])
-        self.offset_ = -float(np.quantile(own, 1.0 - self.nu))
+        self.offset_ = knn_offset(self.nn_, self.nu)
 
     def _knn_reference(self, inputs, semi_labels):
         """The training samples that are kNN references: all but labelled anomalies."""
@@ -498,7 +497,7 @@ class DeepSVDD(AnomalyScoreOutlierMixin, BaseEstimator):
 
     def knn_scores_of(self, features: torch.Tensor) -> np.ndarray:
         """scoring='knn': the mean distance of learned features phi(x) (N, p) to their
-        ``n_neighbors`` nearest training features (:func:`svddlib.baselines.knn.knn_scores`)."""
+        ``n_neighbors`` nearest training features (:func:`svddlib.objectives.knn_scores`)."""
         check_is_fitted(self, "nn_")
         return knn_scores(self.nn_.kneighbors(features.detach().cpu().numpy())[0])
 

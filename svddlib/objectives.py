@@ -23,6 +23,7 @@ __all__ = [
     "radius_quantile",
     "anomaly_scores",
     "knn_scores",
+    "knn_offset",
     "check_nu",
 ]
 
@@ -179,3 +180,11 @@ def knn_scores(distances) -> np.ndarray:
     """Anomaly score from the (N, k) distances to the k nearest neighbours: their mean (Bergman
     et al. 2020, DN2; PANDA, Reiss et al. 2021, in the adapted feature space)."""
     return np.asarray(distances, dtype=np.float64).mean(axis=1)
+
+
+def knn_offset(index, contamination: float) -> float:
+    """``offset_`` of a kNN detector: minus the (1 - ``contamination``) quantile of the
+    training samples' leave-one-out :func:`knn_scores` (each sample's neighbours among the
+    others), from a fitted ``sklearn.neighbors.NearestNeighbors`` ``index``."""
+    own = knn_scores(index.kneighbors()[0])
+    return -float(np.quantile(own, 1.0 - contamination))

@@ -61,7 +61,8 @@ class DataPart:
 @dataclass(frozen=True)
 class NetPart:
     """The network of a run (:func:`svddlib.experiments.build_network`): its registry name and
-    its ``options`` (``bias``, ``pooling``, ``weights``, ``rep_dim``, ``trainable_blocks``, ``bn_stats``...)."""
+    its ``options`` (``bias``, ``pooling``, ``weights``, ``rep_dim``, ``trainable_blocks``,
+    ``bn_stats``...)."""
 
     network: str = "lenet-mnist"
     options: dict = field(default_factory=dict)

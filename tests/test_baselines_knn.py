@@ -6,6 +6,7 @@ import torch
 
 from svddlib.baselines import PretrainedKNN
 from svddlib.baselines import knn as knn_mod
+from svddlib.objectives import knn_offset
 
 torch.set_num_threads(1)
 
@@ -22,6 +23,7 @@ def test_knn_score_by_hand(monkeypatch):
     assert list(det.predict([2, 12])) == [1, -1]
     assert np.allclose(det.decision_function([2]), -1.0 - det.offset_)
     assert np.allclose(knn_mod.knn_scores([[1.0, 3.0], [2.0, 2.0]]), [2.0, 2.0])
+    assert knn_offset(det.nn_, 0.25) == pytest.approx(-np.quantile([2, 1.5, 2.5, 8], 0.75))
 
 
 def test_knn_on_images_uses_the_frozen_network():

@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
-from ..objectives import knn_scores
+from ..objectives import knn_offset, knn_scores
 from ..outlier_api import AnomalyScoreOutlierMixin
 
 __all__ = ["PretrainedKNN", "knn_scores"]
@@ -51,8 +51,7 @@ class PretrainedKNN(AnomalyScoreOutlierMixin, BaseEstimator):
             raise ValueError(f"n_neighbors must be in [1, {len(feats) - 1}] for {len(feats)} "
                              f"training images, got {self.n_neighbors!r}")
         self.nn_ = NearestNeighbors(n_neighbors=self.n_neighbors).fit(feats)
-        own = knn_scores(self.nn_.kneighbors(return_distance=True)[0])  # leave-one-out
-        self.offset_ = -float(np.quantile(own, 1.0 - self.contamination))
+        self.offset_ = knn_offset(self.nn_, self.contamination)  # leave-one-out
         return self
 
     def anomaly_score(self, X) -> np.ndarray:
