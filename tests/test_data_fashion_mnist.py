@@ -44,3 +44,34 @@ def test_debian_package_copy():
     raw = load_raw("Fashion-MNIST")
     assert raw.train_images.shape == (60000, 28, 28) and raw.test_images.shape == (10000, 28, 28)
     assert np.bincount(raw.test_classes).tolist() == [1000] * 10
+
+
+def test_side_pads_with_black_background(tmp_path):
+    images = np.full((2, 28, 28), 200, np.uint8)
+    for key, stem in fm._FILES.items():
+        array = images if key.endswith("images") else np.array([1, 2])
+        _write_idx(tmp_path / stem, array, False)
+    raw = load_raw("fashion_mnist", root=tmp_path, side=32)
+    assert raw.train_images.shape == (2, 32, 32) and raw.info["side"] == 32
+    # a 2-px black frame around the untouched 28 x 28 image (LeNet-5's padding of MNIST)
+    assert np.array_equal(raw.train_images[:, 2:30, 2:30], images)
+    assert raw.train_images.sum() == images.sum() and raw.test_classes.tolist() == [1, 2]
+    with pytest.raises(ValueError, match="side"):
+        load_fashion_mnist(tmp_path, side=27)
+
+
+def test_strokes_of_m1_leave_holes_at_28_but_not_at_32():
+    """Why Table III's strokes column pads to 32 px: a stroke of M = 1 scaled to 28 px is
+    0.875 px wide, so along a shallow one some pixel columns hold no pixel centre within
+    0.4375 px of it (a hole in the line); at 32 px (1 px) every column it crosses is painted."""
+    from svddlib.data import strokes
+    from svddlib.data.anomalies import stroke_strength
+
+    for side, holes_expected in ((28, True), (32, False)):
+        width = stroke_strength(1, "cifar10", side)
+        canvas = np.zeros((200, side, side), np.uint8)
+        _, masks = strokes(canvas, width, np.random.default_rng(0), n_strokes=(1, 1),
+                           return_mask=True)
+        # one straight stroke per image: its painted columns are contiguous unless it has holes
+        holes = [np.any(np.diff(np.flatnonzero(m.any(axis=0))) > 1) for m in masks]
+        assert any(holes) == holes_expected, (side, width)

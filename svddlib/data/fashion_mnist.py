@@ -46,16 +46,35 @@ def _find(folder: Path, stem: str) -> Path | None:
     return next((p for p in (folder / f"{stem}.gz", folder / stem) if p.exists()), None)
 
 
-def load_fashion_mnist(root=None) -> RawData:
-    """Fashion-MNIST as a :class:`RawData`: 60,000 train / 10,000 test, uint8 (N, 28, 28)."""
+def _pad(images: np.ndarray, side: int) -> np.ndarray:
+    """(N, h, w) uint8 images centred on a black (0) canvas of side x side."""
+    top, left = (side - images.shape[1]) // 2, (side - images.shape[2]) // 2
+    if top == 0 and left == 0 and images.shape[1:] == (side, side):
+        return images
+    out = np.zeros((len(images), side, side), np.uint8)
+    out[:, top:top + images.shape[1], left:left + images.shape[2]] = images
+    return out
+
+
+def load_fashion_mnist(root=None, side: int = 28) -> RawData:
+    """Fashion-MNIST as a :class:`RawData`: 60,000 train / 10,000 test, uint8 (N, side, side).
+
+    ``side`` > 28 pads every image with its black background, centred (LeNet-5's 32-px MNIST
+    input): at ``side=32``, CIFAR-10's side, a stroke of the paper's M = 1 px paints one full
+    pixel, where at 28 px it would be 0.875 px wide and skip pixel centres.
+    """
+    if isinstance(side, bool) or not isinstance(side, (int, np.integer)) or side < 28:
+        raise ValueError(f"side must be an integer >= 28 (the images are 28 px), got {side!r}")
     folders = [dataset_folder("fashion_mnist", root)] + ([SYSTEM_FOLDER] if root is None else [])
     for folder in folders:
         paths = {k: _find(folder, stem) for k, stem in _FILES.items()}
         if all(paths.values()):
             arrays = {k: read_idx(p) for k, p in paths.items()}
-            return RawData("fashion_mnist", arrays["train_images"], arrays["train_classes"],
-                           arrays["test_images"], arrays["test_classes"],
-                           class_names=FASHION_MNIST_CLASSES, info={"source": str(folder)})
+            images = {k: _pad(arrays[k], int(side)) for k in ("train_images", "test_images")}
+            return RawData("fashion_mnist", images["train_images"], arrays["train_classes"],
+                           images["test_images"], arrays["test_classes"],
+                           class_names=FASHION_MNIST_CLASSES,
+                           info={"source": str(folder), "side": int(side)})
     raise DatasetNotFoundError(
         f"Fashion-MNIST not found: looked in {', '.join(map(str, folders))} for "
         f"{', '.join(s + '[.gz]' for s in _FILES.values())}. Install the Debian package "

@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 
 from ..data.anomalies import PAPER_SIDE, stroke_strength
 from ..modes import MODES
-from ..presets import (DATA_SEED, DEFAULT_SEEDS, PAPER_K_GRID, PAPER_NU, PRESETS, SMALL_BASELINE,
-                       SMALL_CAPS, STAND_IN, TEACH_K, TEACH_NET, teach_input_size)
+from ..presets import (DATA_SEED, DEFAULT_SEEDS, FMNIST_STROKES_SIDE, PAPER_K_GRID, PAPER_NU,
+                       PRESETS, SMALL_BASELINE, SMALL_CAPS, STAND_IN, TEACH_K, TEACH_NET,
+                       teach_input_size)
 from ..run_spec import BaselinePart, DataPart, NetPart, RunSpec
 
 __all__ = ["ArtefactSpec", "ARTEFACTS", "get_spec", "MODES", "PAPER_K_GRID", "DATA_SEED",
@@ -58,16 +59,17 @@ _TRIMS_TEACH = (
     "'photographs': the six bundled photographs and the Plasma wallpaper photographs) stand in "
     "for VOC2012, 64-px patches of painted landscapes ('landscapes': Wesnoth story art) for "
     "WikiArt, {n_train} train / {n_val} val / {n_test} test patches; stroke thickness M is "
-    "scaled to the image side (M x 64/224 on patches, M x 28/32 on Fashion-MNIST; run['notes'] "
-    "has the mapping), block permutation N x N is kept; network: ImageNet EfficientNet-Lite0 "
+    "scaled to the image side (M x 64/224 on patches; Fashion-MNIST is padded to CIFAR-10's "
+    "{fmnist_strokes_side} px for the strokes column, so M = 1 stays 1 px; run['notes'] has "
+    "the mapping), block permutation N x N is kept; network: ImageNet EfficientNet-Lite0 "
     "(ReLU6, p = 1280, inputs resized to {input_size} px, Fashion-MNIST to {fmnist_size} px) "
     "instead of ImageNet ResNet-18, with only its last MBConv block and 1x1 head convolution "
     "fine-tuned (BatchNorm statistics frozen at ImageNet's) on the cached outputs of the "
     "frozen rest, {n_epochs} epochs (soft-boundary warm-up {warm_up_n_epochs}); the "
     "CNN-feature baselines use the same frozen network; train capped at {max_train}, val/test "
     "at {max_eval}; seeds {seeds}; one-vs-all normal classes {classes}; k fixed at {k} instead "
-    "of chosen on validation from {{5, ..., 200}}; baselines with smaller grids "
-    "(svddlib.reproduce.specs.SMALL_BASELINE), GEO (a small network from scratch) capped at "
+    "of chosen on validation from {{5, ..., 200}}; OC-SVM with smaller grids "
+    "(svddlib.presets.SMALL_BASELINE; IF w/ PCA keeps the paper's PCA grid), GEO (a small network from scratch) capped at "
     "40 steps and 100 train / 100 eval images (SMALL_CAPS); learning rates, batch size, "
     "weight decay, alpha, beta, c0, r, d0, eta, the data seed (0 for every seed) and the "
     "best-validation-epoch protocol as in paper mode")
@@ -149,8 +151,12 @@ def _data(setting: Setting, mode: str, preset: dict, normal_class=None,
         dataset, side, loader = setting.dataset, None, {}
     else:
         dataset = STAND_IN[setting.dataset]
-        side = 28 if setting.dataset == "cifar10" else preset["patches"]["size"]
-        loader = {} if setting.dataset == "cifar10" else dict(preset["patches"])
+        if setting.dataset != "cifar10":
+            side, loader = preset["patches"]["size"], dict(preset["patches"])
+        elif setting.setup == "image_alteration":  # strokes: padded so that M = 1 is 1 px
+            side, loader = FMNIST_STROKES_SIDE, {"side": FMNIST_STROKES_SIDE}
+        else:
+            side, loader = 28, {}
         notes["stand_in"] = f"{dataset} ({side} px) for {setting.dataset}"
     spec = {"setup": setting.setup, "dataset": dataset, "seed": DATA_SEED, **loader}
     if setting.setup == "one_vs_all":
@@ -337,7 +343,8 @@ def _make(name, title, section, rows, columns, extra_trims: dict | None = None,
                                 seeds=list(DEFAULT_SEEDS["teach"]),
                                 classes=list(preset["normal_classes"]), k=TEACH_K,
                                 input_size=TEACH_NET["input_size"],
-                                fmnist_size=teach_input_size("fashion_mnist"))
+                                fmnist_size=teach_input_size("fashion_mnist"),
+                                fmnist_strokes_side=FMNIST_STROKES_SIDE)
     smoke = PRESETS["smoke"]
     trims = {
         "paper": _TRIMS_PAPER,
@@ -449,9 +456,7 @@ def _build() -> dict[str, ArtefactSpec]:
         _make("fig2", "Fig. 2: with and without the pooling layer of ResNet-18 (methods A-E), "
               "one-class", "VI, Fig. 2",
               _fig2_rows("teach"), blocks28,
-              {"teach": "'no pooling' flattens EfficientNet-Lite0's last map (1280 x 2 x 2 at "
-                        "64-px inputs, p = 5120) for the deep rows C-E and for the features "
-                        "of A, B",
+              {"teach": _fig2_teach_trim(),
                "smoke": "as teach"},
               note="the 'pooling' rows are runs of Table II"),
         _make("table6", "Table VI: semi-supervised Deep SVDD (eq. 3), one-class", "VI, Table VI",
@@ -465,6 +470,14 @@ def _build() -> dict[str, ArtefactSpec]:
                    "(St.9, St.5, Bp.2) for VOC2012 and for WikiArt"),
     ]
     return {s.name: s for s in specs}
+
+
+def _fig2_teach_trim() -> str:
+    """What 'no pooling' means for teach's network (its last map at the stand-ins' input side)."""
+    side = -(-TEACH_NET["input_size"] // 32)  # EfficientNet's total stride is 32
+    return (f"'no pooling' flattens EfficientNet-Lite0's last map (1280 x {side} x {side} at "
+            f"{TEACH_NET['input_size']}-px inputs, p = {1280 * side * side}) for the deep rows "
+            "C-E and for the features of A, B")
 
 
 def _fig2_rows(_mode) -> list[Row]:
