@@ -33,7 +33,7 @@ from .paths import results_root
 __all__ = [
     "config_hash", "atomic_write", "atomic_write_json", "atomic_torch_save", "load_or_run", "run_dir",
     "library_versions", "save_summary", "CorruptEntryWarning", "move_aside", "read_entry",
-    "entry_lock", "remove_stale_work",
+    "entry_lock", "remove_stale_work", "array_store",
 ]
 
 
@@ -239,6 +239,35 @@ def load_or_run(name: str, mode: str, config: dict, run: Callable[[Path], dict],
             shutil.rmtree(work, ignore_errors=True)
             raise
         return json.loads((final / "metrics.json").read_text())
+
+
+def _readable_npy(path: Path) -> bool:
+    import numpy as np
+
+    try:
+        np.load(path, mmap_mode="r")
+    except (OSError, ValueError, EOFError):
+        return False
+    return True
+
+
+def array_store(name: str, mode: str = "shared") -> Callable:
+    """``store(key, compute) -> array``: the array cached under ``<results>/<name>/<mode>/``
+    for the JSON-able ``key``, or ``compute()``'s result, saved there (``array.npy``) first.
+    Built on :func:`load_or_run`, so concurrent callers compute one key once, and an entry
+    whose array is missing or unreadable is moved aside and recomputed."""
+    import numpy as np
+
+    def store(key: dict, compute: Callable[[], Any]):
+        def run(folder: Path) -> dict:
+            array = np.asarray(compute())
+            np.save(folder / "array.npy", array)
+            return {"shape": list(array.shape), "dtype": str(array.dtype)}
+
+        load_or_run(name, mode, key, run, required={"array.npy": _readable_npy})
+        return np.load(run_dir(name, mode, key) / "array.npy")
+
+    return store
 
 
 def save_summary(labels, metrics: dict, folder=None) -> Path:

@@ -249,6 +249,7 @@ def _baseline_record(spec, data_root=None) -> dict:
     """Fit the baseline of ``spec`` and return its metrics (AUCs in %; no epochs, so
     ``auc_last`` and ``auc_before_collapse`` equal ``auc``)."""
     from .baselines import run_baseline
+    from .cache import array_store
     from .data.installed import data_provenance
     from .training import resolve_device
 
@@ -256,7 +257,9 @@ def _baseline_record(spec, data_root=None) -> dict:
     if config.get("device") == "auto":
         config["device"] = str(resolve_device("auto"))
     data = build_data(**data_kwargs(spec, data_root))
-    result = run_baseline(spec.baseline.method, data, config)
+    # frozen CNN features once per image set: the OC-SVM / IF rows and their seeds share them
+    result = run_baseline(spec.baseline.method, data, config,
+                          feature_cache=array_store("cnn-features"))
     auc = _percent(result["test_auc"])
     record = {"auc": auc, "auc_last": auc, "auc_before_collapse": auc,
               "val_auc": _percent(result["val_auc"]), "best_epoch": None,

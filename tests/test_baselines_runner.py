@@ -119,3 +119,48 @@ def test_bad_names_and_keys_raise(tiny):
         run_baseline("kde", tiny)
     with pytest.raises(ValueError, match="unknown config key"):
         run_baseline("if_pca", tiny, {"mode": "smoke", "n_trees": 10})
+
+
+def test_feature_cache_computes_cnn_features_once_and_changes_nothing(colour_tiny, tmp_path,
+                                                                      monkeypatch):
+    """The OC-SVM and IF rows (and their seeds) share one computation of the frozen ImageNet
+    features per image set, through svddlib.cache.array_store; the AUCs are those of the
+    uncached run."""
+    from svddlib import cache
+
+    monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
+    store, keys = cache.array_store("cnn-features"), []
+
+    def counting(key, compute):
+        keys.append(key["images"])
+        return store(key, compute)
+
+    plain = run_baseline("ocsvm_cnn", colour_tiny, _smoke("ocsvm_cnn"))
+    cached = [run_baseline(name, colour_tiny, _smoke(name, seed=seed), feature_cache=counting)
+              for name in ("ocsvm_cnn", "if_cnn") for seed in (0, 1)]
+    assert cached[0]["test_auc"] == plain["test_auc"]
+    assert cached[0]["val_auc"] == plain["val_auc"]
+    # train, val and test of one data set: three arrays, whatever the method and seed
+    entries = list((tmp_path / "cnn-features" / "shared").glob("*/array.npy"))
+    assert len(entries) == 3 and len(set(keys)) == 3 and len(keys) == 12
+    # pixel features never go through the cache
+    run_baseline("if_pca", colour_tiny, _smoke("if_pca"), feature_cache=counting)
+    assert len(keys) == 12
+
+
+def test_array_store_recomputes_an_unreadable_array(tmp_path, monkeypatch):
+    from svddlib import cache
+
+    monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
+    store, calls = cache.array_store("arrays"), []
+
+    def compute():
+        calls.append(1)
+        return np.arange(6.0).reshape(2, 3)
+
+    first = store({"k": 1}, compute)
+    assert np.array_equal(store({"k": 1}, compute), first) and len(calls) == 1
+    (cache.run_dir("arrays", "shared", {"k": 1}) / "array.npy").write_bytes(b"not an array")
+    with pytest.warns(cache.CorruptEntryWarning):
+        again = store({"k": 1}, compute)
+    assert np.array_equal(again, first) and len(calls) == 2

@@ -14,6 +14,8 @@ test data cannot leak into any choice. The returned dict is JSON-able, so it plu
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
 import math
 import time
 
@@ -137,16 +139,40 @@ class _Inputs:
         return self._to_tensor(images, self.preprocessing, self.stats)
 
 
-def _shallow_features(cfg: dict, inputs: _Inputs, images: np.ndarray, extractor=None):
+def _shallow_features(cfg: dict, inputs: _Inputs, images: np.ndarray, extractor=None,
+                      feature_cache=None):
+    """Pixels or frozen CNN features of ``images``; CNN features with ImageNet weights go
+    through ``feature_cache`` when one is given (:func:`feature_key`)."""
     from ..models import efficientnet_lite0_features
     from .features import flatten_pixels, resnet18_features
 
-    x = inputs(images)
     if cfg["features"] == "pixels":
-        return flatten_pixels(x)
-    if cfg["features"] == "efficientnet-lite0":
-        return efficientnet_lite0_features(x, net=extractor)
-    return resnet18_features(x, extractor=extractor, device=cfg["device"])
+        return flatten_pixels(inputs(images))
+
+    def compute():
+        x = inputs(images)
+        if cfg["features"] == "efficientnet-lite0":
+            return efficientnet_lite0_features(x, net=extractor)
+        return resnet18_features(x, extractor=extractor, device=cfg["device"])
+
+    if feature_cache is None or cfg["weights"] != "imagenet":
+        return compute()
+    return feature_cache(feature_key(cfg, inputs, images), compute)
+
+
+def _digest(array: np.ndarray) -> str:
+    array = np.ascontiguousarray(array)
+    return hashlib.sha1(f"{array.dtype}{array.shape}".encode() + array.tobytes()).hexdigest()
+
+
+def feature_key(cfg: dict, inputs: _Inputs, images: np.ndarray) -> dict:
+    """What frozen ImageNet CNN features of ``images`` depend on: the network, its input side
+    and pooling, the preprocessing with the statistics fitted on the training images, and
+    the images themselves (a digest of their bytes). Equal keys, equal features: the OC-SVM
+    and IF rows of a table and all their seeds share one computation."""
+    return {"features": cfg["features"], "weights": cfg["weights"], "pooling": cfg["pooling"],
+            "input_size": cfg["input_size"], "preprocessing": cfg["preprocessing"],
+            "stats": dataclasses.asdict(inputs.stats), "images": _digest(images)}
 
 
 def _extractor(cfg: dict):
@@ -167,18 +193,20 @@ def _extractor(cfg: dict):
 # --------------------------------------------------------------------------------------------
 # Fit + select (never touches data.test), then evaluate
 # --------------------------------------------------------------------------------------------
-def fit_baseline(name: str, data, config: dict | None = None):
+def fit_baseline(name: str, data, config: dict | None = None, feature_cache=None):
     """Fit baseline ``name`` on ``data.train`` and select its hyperparameters on ``data.val``.
 
     Returns ``(scorer, info)``: ``scorer(images_uint8) -> anomaly scores`` (higher = more
     anomalous) and a JSON-able ``info`` dict (resolved config, selected hyperparameters, the
     validation AUC of every grid point, timings). ``data.test`` is never read.
+    ``feature_cache``: ``store(key, compute) -> array`` (e.g. :func:`svddlib.cache.array_store`)
+    that the CNN-feature baselines keep their frozen ImageNet features in.
     """
     _check_name(name)
     cfg = _resolve_config(name, config)
     start = time.perf_counter()
     if name in _SHALLOW:
-        scorer, info = _fit_shallow(cfg, data)
+        scorer, info = _fit_shallow(cfg, data, feature_cache)
     elif name == "geo":
         scorer, info = _fit_geo(cfg, data)
     else:
@@ -190,22 +218,26 @@ def fit_baseline(name: str, data, config: dict | None = None):
     return scorer, info
 
 
-def _fit_shallow(cfg: dict, data):
+def _fit_shallow(cfg: dict, data, feature_cache=None):
     from .shallow import parameter_grid, select_on_validation
 
     inputs = _Inputs(data.train.images, cfg["preprocessing"])
     extractor = _extractor(cfg)
     extra = {}
-    x_train = _shallow_features(cfg, inputs, data.train.images, extractor)
+
+    def features(images):
+        return _shallow_features(cfg, inputs, images, extractor, feature_cache)
+
+    x_train = features(data.train.images)
     if extractor is not None:
         extra["weights_used"] = getattr(extractor, "weights_used", cfg["weights"])
-    x_val = _shallow_features(cfg, inputs, data.val.images, extractor)
+    x_val = features(data.val.images)
     grid_kwargs = {k: cfg[k] for k in ("nu_grid", "gamma_factors") if k in cfg}
     grid = parameter_grid(cfg["model"], pca_grid=cfg["pca_grid"], seed=cfg["seed"], **grid_kwargs)
     detector, best, records = select_on_validation(grid, x_train, x_val, data.val.labels)
 
     def scorer(images):
-        return detector.score_samples(_shallow_features(cfg, inputs, images, extractor))
+        return detector.score_samples(features(images))
 
     val_auc = max(r["val_auc"] for r in records)
     return scorer, {"selected": best, "val_auc": val_auc, "grid": records,
@@ -242,14 +274,15 @@ def _fit_geo(cfg: dict, data):
 
 
 def run_baseline(name: str, data, config: dict | None = None, evaluate_test: bool = True,
-                 return_scores: bool = False) -> dict:
+                 return_scores: bool = False, feature_cache=None) -> dict:
     """Fit, select on validation, then score the test split: a JSON-able metrics dict.
 
     Keys: ``method``, ``label``, ``config``, ``selected``, ``val_auc``, ``test_auc`` (None when
     ``evaluate_test`` is false), ``grid`` (shallow methods), ``n_train``/``n_val``/``n_test``,
     timings. ``return_scores`` adds the validation and test scores as lists.
+    ``feature_cache``: see :func:`fit_baseline`.
     """
-    scorer, info = fit_baseline(name, data, config)
+    scorer, info = fit_baseline(name, data, config, feature_cache)
     result = {**info, "n_train": len(data.train.images), "n_val": len(data.val.images)}
     if return_scores:
         result["val_scores"] = np.asarray(scorer(data.val.images)).tolist()

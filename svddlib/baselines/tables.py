@@ -41,11 +41,12 @@ def one_vs_all_results(methods: Iterable[str], dataset: str = "mnist5k",
     """
     import pandas as pd
 
-    from ..cache import load_or_run
+    from ..cache import array_store, load_or_run
     from ..data import one_vs_all
     from .runner import METHOD_LABELS, run_baseline
 
     methods, overrides = list(methods), dict(overrides or {})
+    features = array_store("cnn-features")  # the OC-SVM and IF rows share the CNN features
     rows = []
     for normal_class in classes:
         data = None
@@ -60,7 +61,7 @@ def one_vs_all_results(methods: Iterable[str], dataset: str = "mnist5k",
                 if data is None:
                     data = cap_splits(one_vs_all(dataset, normal_class, seed=seed),
                                       max_train, max_eval, max_anomalies, seed)
-                return run_baseline(method, data, cfg)
+                return run_baseline(method, data, cfg, feature_cache=features)
 
             result = load_or_run(cache_name, mode, key, run, force=force)
             rows.append({"method": method, "label": METHOD_LABELS[method],
