@@ -57,7 +57,7 @@ def test_anomalies_are_capped_before_the_eval_subsample(monkeypatch, tmp_path):
     monkeypatch.setenv("SVDD_RESULTS_ROOT", str(tmp_path))
     seen = {}
 
-    def capture(name, data, config):
+    def capture(name, data, config, feature_cache=None):
         seen["data"] = data
         return {"val_auc": 0.5, "test_auc": 0.5, "fit_seconds": 0.0}
 
