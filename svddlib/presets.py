@@ -15,7 +15,8 @@ from .data.installed import STAND_INS
 from .modes import MODES
 
 __all__ = ["PAPER_K_GRID", "TEACH_K", "DATA_SEED", "DEFAULT_SEEDS", "PAPER_NU", "PRESETS",
-           "TEACH_NET", "TEACH_INPUT_SIZE", "FMNIST_STROKES_SIDE", "TEACH_INPUT_SIZE_OF", "teach_input_size",
+           "TEACH_NET", "TEACH_INPUT_SIZE", "FMNIST_STROKES_SIDE", "TEACH_INPUT_SIZE_OF",
+           "teach_input_size",
            "STAND_IN", "SMALL_BASELINE", "SMALL_CAPS", "BASELINE_SMOKE",
            "DSVDD_BASELINE_EPOCHS", "SWEEP_EXECUTOR", "NOTEBOOK_PRESETS", "CELL_TIMEOUTS"]
 

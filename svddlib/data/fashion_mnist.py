@@ -49,7 +49,7 @@ def _find(folder: Path, stem: str) -> Path | None:
 def _pad(images: np.ndarray, side: int) -> np.ndarray:
     """(N, h, w) uint8 images centred on a black (0) canvas of side x side."""
     top, left = (side - images.shape[1]) // 2, (side - images.shape[2]) // 2
-    if top == 0 and left == 0 and images.shape[1:] == (side, side):
+    if images.shape[1:] == (side, side):
         return images
     out = np.zeros((len(images), side, side), np.uint8)
     out[:, top:top + images.shape[1], left:left + images.shape[2]] = images

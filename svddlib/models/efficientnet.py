@@ -37,6 +37,8 @@ is the frozen feature extractor for feature-based baselines.
 """
 from __future__ import annotations
 
+import math
+
 import copy
 
 import numpy as np
@@ -49,7 +51,7 @@ from .resnet import POOLINGS
 
 __all__ = ["EfficientNetLite0Backbone", "efficientnet_lite0_features", "weights_path",
            "fast_path_model", "FastPath", "frozen_outputs", "split_lr_groups", "Tail", "HEAD_LR_FACTOR",
-           "IMAGENET_MEAN", "IMAGENET_STD", "DEFAULT_INPUT_SIZE", "N_BLOCKS"]
+           "IMAGENET_MEAN", "IMAGENET_STD", "DEFAULT_INPUT_SIZE", "N_BLOCKS", "last_map_shape"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -60,6 +62,13 @@ N_BLOCKS = 16
 _FEATURES = 1280
 #: The projection head learns this many times faster than the pretrained body (the paper).
 HEAD_LR_FACTOR = 10.0
+
+
+def last_map_shape(input_size: int) -> tuple[int, int, int]:
+    """(channels, side, side) of the head convolution's map for ``input_size``-px inputs:
+    1280 channels; the total stride is 32 and the padded convolutions round up."""
+    side = -(-int(input_size) // 32)
+    return _FEATURES, side, side
 
 
 def weights_path() -> str:
@@ -152,8 +161,8 @@ class EfficientNetLite0Backbone(BatchNormStatsSwitch):
         self.pretrained, self.bias = weights == "imagenet", bool(bias)
         self.pooling = POOLINGS[pooling]
         self.input_size = int(input_size)
-        side = 1 if self.pooling else -(-self.input_size // 32)
-        self.feature_dim = _FEATURES * side * side
+        self.feature_dim = _FEATURES if self.pooling else math.prod(
+            last_map_shape(self.input_size))
         self.rep_dim = self.feature_dim if rep_dim is None else rep_dim
         pool = {"max": nn.AdaptiveMaxPool2d(1), "avg": nn.AdaptiveAvgPool2d(1),
                 None: nn.Identity()}[self.pooling]

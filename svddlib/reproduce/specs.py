@@ -28,6 +28,7 @@ the baselines' randomness.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass, field
 
 from ..data.anomalies import PAPER_SIDE, stroke_strength
@@ -69,10 +70,10 @@ _TRIMS_TEACH = (
     "CNN-feature baselines use the same frozen network; train capped at {max_train}, val/test "
     "at {max_eval}; seeds {seeds}; one-vs-all normal classes {classes}; k fixed at {k} instead "
     "of chosen on validation from {{5, ..., 200}}; OC-SVM with smaller grids "
-    "(svddlib.presets.SMALL_BASELINE; IF w/ PCA keeps the paper's PCA grid), GEO (a small network from scratch) capped at "
-    "40 steps and 100 train / 100 eval images (SMALL_CAPS); learning rates, batch size, "
-    "weight decay, alpha, beta, c0, r, d0, eta, the data seed (0 for every seed) and the "
-    "best-validation-epoch protocol as in paper mode")
+    "(svddlib.presets.SMALL_BASELINE; IF w/ PCA keeps the paper's PCA grid), GEO (a small "
+    "network from scratch) capped at 40 steps and 100 train / 100 eval images (SMALL_CAPS); "
+    "learning rates, batch size, weight decay, alpha, beta, c0, r, d0, eta, the data seed (0 "
+    "for every seed) and the best-validation-epoch protocol as in paper mode")
 
 
 _TRIMS_PAPER = (
@@ -474,9 +475,11 @@ def _build() -> dict[str, ArtefactSpec]:
 
 def _fig2_teach_trim() -> str:
     """What 'no pooling' means for teach's network (its last map at the stand-ins' input side)."""
-    side = -(-TEACH_NET["input_size"] // 32)  # EfficientNet's total stride is 32
-    return (f"'no pooling' flattens EfficientNet-Lite0's last map (1280 x {side} x {side} at "
-            f"{TEACH_NET['input_size']}-px inputs, p = {1280 * side * side}) for the deep rows "
+    from ..models.efficientnet import last_map_shape
+
+    shape = last_map_shape(TEACH_NET["input_size"])
+    return (f"'no pooling' flattens EfficientNet-Lite0's last map ({' x '.join(map(str, shape))} "
+            f"at {TEACH_NET['input_size']}-px inputs, p = {math.prod(shape)}) for the deep rows "
             "C-E and for the features of A, B")
 
 
